@@ -1,0 +1,56 @@
+# make run   - set everything up, migrate, seed a demo, print the login, serve the admin
+# make test  - set everything up and run every test
+# Both are idempotent: run them as often as you like.
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+
+# Django 6.1 needs Python >= 3.12. Take the newest suitable interpreter we can find:
+# python3.13/python3.12 on PATH, then pyenv's versions, then plain python3.
+PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) python3; do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+.PHONY: run test venv migrate demo superuser serve bench clean check-python
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found. Install one (e.g. 'pyenv install 3.13') or pass PYTHON=/path/to/python3.13." >&2; exit 1; }
+
+# The venv is rebuilt when requirements.txt changes; the stamp records the last install.
+$(VENV)/.installed: requirements.txt | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seedfactory --if-empty
+
+superuser: migrate
+	$(PY) manage.py ensuresuperuser
+
+serve: venv
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+run: demo superuser
+	@echo "Admin: http://$(HOST):$(PORT)/admin/"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	$(PY) tests/run.py
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var/test-*

@@ -1,0 +1,273 @@
+"""
+Subject > Period > Assignment > AssignmentGroup > Delivery > FileMeta.
+
+A FileMeta is the database's half of a delivered file (name, size, SHA-256); its bytes live in
+the configured DeliveryStore (``FileMeta.deliverystore``). The invariant everything here keeps:
+a FileMeta never exists without its complete bytes. Failures may leave bytes without a FileMeta
+(an orphan, which ``manage.py checkstore`` finds), never the other way round.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .content_types import SNIFF_BYTES, sniff_content_type
+from .filenames import MAX_FILENAME_LENGTH, clean_filename, validate_filename
+from .stores import DeliveryStoreFileNotFound
+from .stores.handler import configured_store
+
+logger = logging.getLogger(__name__)
+
+
+class Subject(models.Model):
+    short_name = models.SlugField(max_length=50, unique=True)
+    long_name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["short_name"]
+
+    def __str__(self):
+        return self.short_name
+
+
+class Period(models.Model):
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="periods")
+    short_name = models.SlugField(max_length=50)
+    long_name = models.CharField(max_length=200)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["subject__short_name", "-start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "short_name"], name="period_unique_short_name"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="period_ends_after_start",
+                violation_error_message="A period must end after it starts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["-start_time"], name="period_start_idx")]
+
+    def __str__(self):
+        return f"{self.subject.short_name}.{self.short_name}"
+
+
+class Assignment(models.Model):
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="assignments")
+    short_name = models.SlugField(max_length=50)
+    long_name = models.CharField(max_length=200)
+    publishing_time = models.DateTimeField(default=timezone.now)
+    first_deadline = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period_id", "publishing_time"]
+        constraints = [models.UniqueConstraint(fields=["period", "short_name"], name="assignment_unique_short_name")]
+
+    def __str__(self):
+        return f"{self.period}.{self.short_name}"
+
+
+class AssignmentGroup(models.Model):
+    """The students (candidates) who hand in together, and the staff (examiners) who grade them."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100, blank=True)
+    candidates = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Candidate", related_name="candidate_groups", blank=True
+    )
+    examiners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="examiner_groups", blank=True)
+    # The last delivery number handed out: bumped with an UPDATE, which serialises concurrent
+    # Delivery.begin() calls on the group's row so numbers never collide.
+    last_delivery_number = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["assignment_id", "name", "pk"]
+
+    def __str__(self):
+        return f"{self.assignment} group {self.name or self.pk}"
+
+
+class Candidate(models.Model):
+    assignment_group = models.ForeignKey(AssignmentGroup, on_delete=models.CASCADE, related_name="candidate_set")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidacies")
+    candidate_id = models.CharField(max_length=30, blank=True, db_index=True, help_text="The anonymous exam id, if any.")
+
+    class Meta:
+        ordering = ["assignment_group_id", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["assignment_group", "user"], name="candidate_unique_user")]
+
+    def __str__(self):
+        return self.candidate_id or str(self.user)
+
+
+class Delivery(models.Model):
+    assignment_group = models.ForeignKey(AssignmentGroup, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveIntegerField(editable=False)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    time_of_delivery = models.DateTimeField(default=timezone.now)
+    successful = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-time_of_delivery", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["assignment_group", "number"], name="delivery_unique_number")]
+        indexes = [models.Index(fields=["-time_of_delivery", "-id"], name="delivery_time_idx")]
+
+    def __str__(self):
+        return f"{self.assignment_group} delivery #{self.number}"
+
+    @classmethod
+    def begin(cls, assignment_group, user=None):
+        """Start a new, unfinished delivery with the group's next number."""
+        with transaction.atomic():
+            groups = AssignmentGroup.objects.filter(pk=assignment_group.pk)
+            groups.update(last_delivery_number=F("last_delivery_number") + 1)
+            number = groups.values_list("last_delivery_number", flat=True).get()
+            return cls.objects.create(assignment_group=assignment_group, number=number, delivered_by=user)
+
+    def add_file(self, filename, chunks, *, content_type=None):
+        """
+        Stream ``chunks`` (bytes, or str taken as UTF-8) into the store as ``filename``; return
+        the new FileMeta with its size and SHA-256 computed on the way.
+
+        Raises ValidationError for a refused or duplicate name. If anything fails half way (the
+        iterable raises, the disk is full, the database fails), no FileMeta and no bytes remain.
+        """
+        filename = clean_filename(filename)
+        if FileMeta.objects.filter(delivery=self, filename=filename).exists():
+            raise ValidationError(
+                "This delivery already has a file named %(filename)s.", code="unique", params={"filename": filename}
+            )
+        store = FileMeta.deliverystore
+        filemeta = None
+        committed = False
+        try:
+            with transaction.atomic():
+                filemeta = FileMeta.objects.create(delivery=self, filename=filename, size=0, checksum="")
+                digest = hashlib.sha256()
+                head = b""
+                with store.write_open(filemeta) as writer:
+                    for chunk in chunks:
+                        if isinstance(chunk, str):
+                            chunk = chunk.encode("utf-8")
+                        if len(head) < SNIFF_BYTES:
+                            head += chunk[: SNIFF_BYTES - len(head)]
+                        digest.update(chunk)
+                        writer.write(chunk)
+                committed = True
+                filemeta.size = writer.bytes_written
+                filemeta.checksum = digest.hexdigest()
+                filemeta.content_type = content_type or sniff_content_type(head, filename)
+                filemeta.save(update_fields=["size", "checksum", "content_type"])
+        except BaseException:
+            if committed:
+                _remove_bytes(store, store.key_for(filemeta))
+            raise
+        return filemeta
+
+    def finish(self):
+        """Mark the delivery as complete."""
+        self.successful = True
+        self.save(update_fields=["successful"])
+
+
+class FileMeta(models.Model):
+    """One delivered file. Its bytes are in ``FileMeta.deliverystore`` under ``key``."""
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Not verified"
+        INTACT = "intact", "Intact"
+        MISSING = "missing", "Missing"
+        CORRUPT = "corrupt", "Corrupt"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="filemetas")
+    filename = models.CharField(max_length=MAX_FILENAME_LENGTH, validators=[validate_filename])
+    size = models.PositiveBigIntegerField()
+    checksum = models.CharField("SHA-256", max_length=64, db_index=True)
+    content_type = models.CharField(max_length=100, default="application/octet-stream", db_index=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.UNVERIFIED, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    # The configured store; tests may assign another (see deliveries.stores.swap_deliverystore).
+    deliverystore = configured_store
+
+    class Meta:
+        verbose_name = "file"
+        ordering = ["delivery_id", "filename"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "filename"], name="filemeta_unique_filename")]
+        indexes = [
+            models.Index(fields=["-created", "-id"], name="filemeta_created_idx"),
+            models.Index(fields=["filename"], name="filemeta_filename_idx"),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def key(self):
+        """The key the store files this FileMeta's bytes under."""
+        return self.deliverystore.key_for(self)
+
+    def read_open(self):
+        """A seekable binary reader of the bytes; raises DeliveryStoreFileNotFound when they are gone."""
+        return self.deliverystore.read_open(self)
+
+    def file_exists(self):
+        return self.deliverystore.exists(self)
+
+
+class StoredBlob(models.Model):
+    """DatabaseDeliveryStore: one object (complete) or one write in progress (not complete)."""
+
+    name = models.CharField(max_length=128, unique=True)
+    size = models.PositiveBigIntegerField(default=0)
+    complete = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "stored blob (database store)"
+
+    def __str__(self):
+        return self.name
+
+
+class StoredChunk(models.Model):
+    """DatabaseDeliveryStore: ``index``-th chunk of a blob's bytes."""
+
+    blob = models.ForeignKey(StoredBlob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blob", "index"], name="storedchunk_unique_index")]
+
+    def __str__(self):
+        return f"{self.blob} [{self.index}]"
+
+
+def _remove_bytes(store, key):
+    """Remove bytes whose FileMeta is gone; a failure leaves an orphan for checkstore, never an error."""
+    try:
+        store.remove(key)
+    except DeliveryStoreFileNotFound:
+        pass
+    except Exception:
+        logger.exception("Could not remove the bytes of key %s from %s; checkstore will report an orphan.", key, store.describe())
+
+
+@receiver(post_delete, sender=FileMeta, dispatch_uid="deliveries.filemeta.remove_bytes")
+def remove_bytes_after_commit(sender, instance, using, **kwargs):
+    """Bytes go only once the deletion of their row has committed: a rollback keeps both."""
+    store = FileMeta.deliverystore
+    key = store.key_for(instance)
+    transaction.on_commit(lambda: _remove_bytes(store, key), using=using)

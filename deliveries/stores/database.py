@@ -1,0 +1,169 @@
+"""DatabaseDeliveryStore: bytes in chunked rows of the project's database."""
+
+import io
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoredObject, StoreWriter
+
+__all__ = ["DatabaseDeliveryStore"]
+
+TEMP_PREFIX = "tmp-"
+
+
+def _models():
+    # The tables belong to the deliveries app (StoredBlob, StoredChunk); looked up lazily so the
+    # store module does not import the app's models at import time.
+    return apps.get_model("deliveries", "StoredBlob"), apps.get_model("deliveries", "StoredChunk")
+
+
+class _DatabaseReader(io.RawIOBase):
+    """Seekable; holds one chunk at a time."""
+
+    def __init__(self, store, key, blob_id, size):
+        super().__init__()
+        self._store, self._key, self._blob_id, self._size = store, key, blob_id, size
+        self._pos = 0
+        self._cached_index, self._cached = None, b""
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, buffer):
+        if self._pos >= self._size:
+            return 0
+        index, offset = divmod(self._pos, self._store.chunk_size)
+        if index != self._cached_index:
+            _, StoredChunk = _models()
+            data = (
+                StoredChunk.objects.using(self._store.using)
+                .filter(blob_id=self._blob_id, index=index)
+                .values_list("data", flat=True)
+                .first()
+            )
+            if data is None:
+                raise DeliveryStoreFileNotFound(self._key, "it was replaced or removed while being read")
+            self._cached_index, self._cached = index, bytes(data)
+        piece = self._cached[offset : offset + len(buffer)]
+        buffer[: len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)
+
+
+class _DatabaseWriter(StoreWriter):
+    """Inserts full chunks as they fill under a temporary name; close() renames it to the key."""
+
+    def __init__(self, key, store):
+        super().__init__(key)
+        self._store = store
+        StoredBlob, _ = _models()
+        self._blob = StoredBlob.objects.using(store.using).create(
+            name=f"{TEMP_PREFIX}{uuid.uuid4().hex}", size=0, complete=False
+        )
+        self._pending = bytearray()
+        self._count = 0
+
+    def _flush(self, final=False):
+        _, StoredChunk = _models()
+        size = self._store.chunk_size
+        rows = []
+        while len(self._pending) >= size or (final and self._pending):
+            rows.append(StoredChunk(blob=self._blob, index=self._count, data=bytes(self._pending[:size])))
+            del self._pending[:size]
+            self._count += 1
+        if rows:
+            StoredChunk.objects.using(self._store.using).bulk_create(rows)
+
+    def _write(self, data):
+        self._pending += data
+        self._flush()
+
+    def _commit(self):
+        StoredBlob, _ = _models()
+        self._flush(final=True)
+        with transaction.atomic(using=self._store.using):
+            StoredBlob.objects.using(self._store.using).filter(name=self.key).delete()
+            StoredBlob.objects.using(self._store.using).filter(pk=self._blob.pk).update(
+                name=self.key, size=self.bytes_written, complete=True
+            )
+
+    def _abort(self):
+        self._pending = None
+        StoredBlob, _ = _models()
+        StoredBlob.objects.using(self._store.using).filter(pk=self._blob.pk).delete()
+
+
+class DatabaseDeliveryStore(DeliveryStoreInterface):
+    """
+    Keeps bytes in the ``StoredBlob``/``StoredChunk`` tables: raw binary chunks of
+    ``chunk_size`` bytes (``DELIVERY_STORE_CHUNK_SIZE``, default 1 MiB), no base64. Reads fetch
+    one chunk at a time, so memory stays bounded. ``using`` names the database alias.
+
+    Inside a transaction the bytes share its fate: a rollback takes them away with the rows.
+    """
+
+    def __init__(self, *, using="default", chunk_size=None):
+        self.using = using
+        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+
+    def describe(self):
+        return f"DatabaseDeliveryStore in database {self.using!r}"
+
+    def _blob(self, key):
+        StoredBlob, _ = _models()
+        blob = StoredBlob.objects.using(self.using).filter(name=key, complete=True).values("pk", "size").first()
+        if blob is None:
+            raise DeliveryStoreFileNotFound(key)
+        return blob
+
+    def _write_open(self, key):
+        return _DatabaseWriter(key, self)
+
+    def _read_open(self, key):
+        blob = self._blob(key)
+        return io.BufferedReader(_DatabaseReader(self, key, blob["pk"], blob["size"]), self.chunk_size)
+
+    def _exists(self, key):
+        StoredBlob, _ = _models()
+        return StoredBlob.objects.using(self.using).filter(name=key, complete=True).exists()
+
+    def _size(self, key):
+        return self._blob(key)["size"]
+
+    def _remove(self, key):
+        StoredBlob, _ = _models()
+        deleted, _ = StoredBlob.objects.using(self.using).filter(name=key, complete=True).delete()
+        if not deleted:
+            raise DeliveryStoreFileNotFound(key)
+
+    def _iter_objects(self):
+        StoredBlob, _ = _models()
+        rows = StoredBlob.objects.using(self.using).filter(complete=True).values_list("name", "size", "created")
+        for name, size, created in rows.iterator(chunk_size=10_000):
+            yield StoredObject(name, size, created)
+
+    def iter_leftovers(self):
+        StoredBlob, _ = _models()
+        rows = StoredBlob.objects.using(self.using).filter(complete=False).values_list("name", "created")
+        for name, created in rows.iterator(chunk_size=10_000):
+            yield Leftover("temporary", name, 0, created)
+
+    def remove_leftover(self, leftover):
+        StoredBlob, _ = _models()
+        StoredBlob.objects.using(self.using).filter(name=leftover.name, complete=False).delete()

@@ -1,0 +1,233 @@
+"""DbmDeliveryStore: bytes in one file through Python's ``dbm``."""
+
+import dbm
+import io
+import os
+import struct
+import threading
+
+from django.conf import settings
+
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoredObject, StoreWriter
+
+__all__ = ["DbmDeliveryStore"]
+
+# Layout inside the dbm file. Values are split into chunks so reads and writes stream:
+#   b"m:<key>"             -> manifest: generation (16 bytes) + size (8) + chunk count (8)
+#   b"c:<key>:<gen>:<n>"   -> chunk n of that generation
+# A writer files its chunks under a fresh generation and publishes them by writing the manifest
+# (one assignment); the old generation's chunks are deleted afterwards. A crash before the
+# manifest leaves only unreferenced chunks, which iter_leftovers reports as temporary.
+_MANIFEST = struct.Struct(">16sQQ")
+
+
+def _manifest_key(key):
+    return b"m:" + key.encode()
+
+
+def _chunk_key(key, generation, index):
+    return b"c:%s:%s:%d" % (key.encode(), generation.hex().encode(), index)
+
+
+class _DbmReader(io.RawIOBase):
+    """A seekable reader that fetches one chunk at a time."""
+
+    def __init__(self, store, key, generation, size, count, chunk_size):
+        super().__init__()
+        self._store, self._key = store, key
+        self._generation, self._size, self._count = generation, size, count
+        self._chunk_size = chunk_size
+        self._pos = 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, buffer):
+        if self._pos >= self._size:
+            return 0
+        index, offset = divmod(self._pos, self._chunk_size)
+        chunk = self._store._get(_chunk_key(self._key, self._generation, index))
+        if chunk is None:
+            raise DeliveryStoreFileNotFound(self._key, "it was replaced or removed while being read")
+        piece = chunk[offset : offset + len(buffer)]
+        buffer[: len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)
+
+
+class _DbmWriter(StoreWriter):
+    def __init__(self, key, store):
+        super().__init__(key)
+        self._store = store
+        self._generation = os.urandom(16)
+        self._pending = bytearray()
+        self._count = 0
+
+    def _flush_chunks(self, final=False):
+        size = self._store.chunk_size
+        while len(self._pending) >= size or (final and self._pending):
+            piece = bytes(self._pending[:size])
+            del self._pending[:size]
+            self._store._put(_chunk_key(self.key, self._generation, self._count), piece)
+            self._count += 1
+
+    def _write(self, data):
+        self._pending += data
+        self._flush_chunks()
+
+    def _commit(self):
+        self._flush_chunks(final=True)
+        old = self._store._manifest(self.key)
+        self._store._put(_manifest_key(self.key), _MANIFEST.pack(self._generation, self.bytes_written, self._count))
+        self._store._sync()
+        if old is not None:
+            self._store._delete_chunks(self.key, old[0], old[2])
+
+    def _abort(self):
+        self._pending = None
+        self._store._delete_chunks(self.key, self._generation, self._count)
+
+
+class DbmDeliveryStore(DeliveryStoreInterface):
+    """
+    Keeps every object in one ``dbm`` database file (``DELIVERY_STORE_DBM_FILENAME``).
+
+    Safe for the threads of one process (one lock around the database); not for several
+    processes writing at once. Which dbm implementation is used is Python's choice
+    (``dbm.sqlite3`` on Python 3.13 and newer, which survives a crash of the process).
+    """
+
+    def __init__(self, filename=None, *, chunk_size=None):
+        filename = filename if filename is not None else settings.DELIVERY_STORE_DBM_FILENAME
+        self.filename = os.path.abspath(os.fspath(filename))
+        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self._lock = threading.RLock()
+        self._local = threading.local()
+
+    def describe(self):
+        return f"DbmDeliveryStore in {self.filename}"
+
+    def _open(self):
+        # One handle per thread (dbm.sqlite3 handles are bound to their thread) and per process (a
+        # handle must not cross a fork). The store's lock serialises their use.
+        local = self._local
+        if getattr(local, "db", None) is None or local.pid != os.getpid():
+            os.makedirs(os.path.dirname(self.filename), exist_ok=True)
+            local.db = dbm.open(self.filename, "c")
+            local.pid = os.getpid()
+        return local.db
+
+    def close(self):
+        """Close this thread's handle on the database file (it is reopened on the next use)."""
+        with self._lock:
+            local = self._local
+            if getattr(local, "db", None) is not None and local.pid == os.getpid():
+                local.db.close()
+            local.db = None
+
+    def _get(self, raw_key):
+        with self._lock:
+            try:
+                return self._open()[raw_key]
+            except KeyError:
+                return None
+
+    def _put(self, raw_key, value):
+        with self._lock:
+            self._open()[raw_key] = value
+
+    def _delete(self, raw_key):
+        with self._lock:
+            try:
+                del self._open()[raw_key]
+            except KeyError:
+                pass
+
+    def _sync(self):
+        with self._lock:
+            sync = getattr(self._open(), "sync", None)
+            if sync is not None:
+                sync()
+
+    def _manifest(self, key):
+        raw = self._get(_manifest_key(key))
+        return None if raw is None else _MANIFEST.unpack(raw)
+
+    def _delete_chunks(self, key, generation, count):
+        for index in range(count):
+            self._delete(_chunk_key(key, generation, index))
+
+    # ---- the contract --------------------------------------------------------------------------
+
+    def _write_open(self, key):
+        return _DbmWriter(key, self)
+
+    def _read_open(self, key):
+        manifest = self._manifest(key)
+        if manifest is None:
+            raise DeliveryStoreFileNotFound(key)
+        generation, size, count = manifest
+        return io.BufferedReader(_DbmReader(self, key, generation, size, count, self.chunk_size), self.chunk_size)
+
+    def _exists(self, key):
+        return self._get(_manifest_key(key)) is not None
+
+    def _size(self, key):
+        manifest = self._manifest(key)
+        if manifest is None:
+            raise DeliveryStoreFileNotFound(key)
+        return manifest[1]
+
+    def _remove(self, key):
+        with self._lock:
+            manifest = self._manifest(key)
+            if manifest is None:
+                raise DeliveryStoreFileNotFound(key)
+            self._delete(_manifest_key(key))
+            self._sync()
+            self._delete_chunks(key, manifest[0], manifest[2])
+
+    def _raw_keys(self):
+        with self._lock:
+            return list(self._open().keys())
+
+    def _iter_objects(self):
+        for raw in self._raw_keys():
+            if raw.startswith(b"m:"):
+                key = raw[2:].decode()
+                manifest = self._manifest(key)
+                if manifest is not None:
+                    yield StoredObject(key, manifest[1])
+
+    def iter_leftovers(self):
+        live = {}
+        for raw in self._raw_keys():
+            if raw.startswith(b"m:"):
+                manifest = self._manifest(raw[2:].decode())
+                if manifest is not None:
+                    live[raw[2:]] = manifest[0].hex().encode()
+        for raw in self._raw_keys():
+            if raw.startswith(b"c:"):
+                _, key, generation, _ = raw.split(b":")
+                if live.get(key) != generation:
+                    value = self._get(raw)
+                    yield Leftover("temporary", raw.decode(), len(value or b""))
+
+    def remove_leftover(self, leftover):
+        raw = leftover.name.encode()
+        if not raw.startswith(b"c:"):
+            raise ValueError(f"Refusing to remove {leftover.name!r}: not a chunk left by a writer")
+        self._delete(raw)

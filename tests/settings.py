@@ -1,0 +1,18 @@
+"""Settings for the test suite: the project's, plus the test apps, fast hashing, a memory store."""
+
+import os
+import tempfile
+
+from project.settings import *  # noqa: F403
+
+INSTALLED_APPS = [*INSTALLED_APPS]  # noqa: F405
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests pick their store explicitly; the default is one that touches no disk.
+DELIVERY_STORE_BACKEND = "deliveries.stores.MemoryDeliveryStore"
+DELIVERY_STORE_ROOT = os.path.join(tempfile.gettempdir(), f"deliverystore-tests-{os.getpid()}")
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not ":memory:": tests that run threads or child processes need to share the database.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"deliverystore-test-{os.getpid()}.sqlite3")}  # noqa: F405
