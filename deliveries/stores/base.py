@@ -77,9 +77,11 @@ class Leftover:
 
 
 def key_for(obj):
-    """Return the store key of a FileMeta (its primary key as a decimal string) or a key string."""
+    """Return the store key of a FileMeta (its primary key as a decimal string), a primary key, or a key string."""
     if isinstance(obj, str):
         key = obj
+    elif isinstance(obj, int) and not isinstance(obj, bool):
+        key = str(obj)
     else:
         pk = getattr(obj, "pk", None)
         if pk is None:
