@@ -34,6 +34,7 @@ __all__ = [
     "StoredObject",
     "StoreWriter",
     "key_for",
+    "positive_int",
 ]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -74,6 +75,17 @@ class Leftover:
     name: str  # where it is, relative to the store
     size: int = 0
     modified: datetime | None = None
+
+
+def positive_int(value, option, backend):
+    """``value`` as an int > 0, or InvalidStoreError naming the backend and the option."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise InvalidStoreError(f"{backend} refuses {option}={value!r}: it must be a whole number above 0.")
+    return number
 
 
 def key_for(obj):
