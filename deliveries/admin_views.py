@@ -167,9 +167,9 @@ class FileMetaViews:
         filemeta = self._get_filemeta(request, object_id)
         result = verify_filemeta(filemeta)
         if result.ok:
-            self.message_user(request, f"{filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS)
+            self.message_user(request, f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS)
         else:
-            self.message_user(request, f"{filemeta.filename}: {result.status}. {result.detail}", messages.ERROR)
+            self.message_user(request, f"Verified {filemeta.filename}: {result.status} ({result.detail}).", messages.ERROR)
         return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
 
     def byte_urls(self):
