@@ -27,6 +27,17 @@ def change_link(obj, label=None):
     return format_html('<a href="{}">{}</a>', url, label if label is not None else obj)
 
 
+STATUS_COLOURS = {"intact": "#1b7f1b", "missing": "#b00", "corrupt": "#b00", "unverified": "#777"}
+
+
+def status_badge(filemeta):
+    """The integrity status as a small coloured label."""
+    return format_html(
+        '<span class="status-badge status-{}" style="color:{};font-weight:600">{}</span>',
+        filemeta.status, STATUS_COLOURS.get(filemeta.status, "#777"), filemeta.get_status_display(),
+    )
+
+
 def children_link(model, label, **filters):
     """A link to ``model``'s list filtered by ``filters`` (e.g. ``subject__id__exact=3``)."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -112,7 +123,7 @@ class FileMetaInline(admin.TabularInline):
     """A delivery's files, read-only, each linking to its own page (preview, download, verify)."""
 
     model = FileMeta
-    fields = ["file_link", "human_size", "content_type", "status", "verified_at", "download"]
+    fields = ["file_link", "human_size", "content_type", "status_label", "verified_at", "download"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -128,6 +139,10 @@ class FileMetaInline(admin.TabularInline):
     @admin.display(description="Size")
     def human_size(self, obj):
         return filesizeformat(obj.size)
+
+    @admin.display(description="Status")
+    def status_label(self, obj):
+        return status_badge(obj)
 
     @admin.display(description="Download")
     def download(self, obj):
@@ -200,7 +215,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     indexed columns, and ``-created`` order walking the (created, id) index.
     """
 
-    list_display = ["filename", "human_size", "delivery_link", "group_link", "assignment_link", "created", "status"]
+    list_display = ["filename", "human_size", "delivery_link", "group_link", "assignment_link", "created", "status_label"]
     list_select_related = ["delivery__assignment_group__assignment__period__subject"]
     list_filter = [
         "status",
@@ -223,7 +238,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     actions = ["verify_selected"]
     fields = [
-        "filename", "human_size", "size", "checksum", "content_type", "created", "status", "verified_at",
+        "filename", "size_detail", "checksum", "content_type", "created", "status_label", "verified_at",
         "delivery_link", "group_link", "assignment_link",
     ]
     readonly_fields = fields
@@ -247,6 +262,14 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     @admin.display(description="Size", ordering="size")
     def human_size(self, obj):
         return filesizeformat(obj.size)
+
+    @admin.display(description="Size")
+    def size_detail(self, obj):
+        return f"{filesizeformat(obj.size)} ({obj.size:,} bytes)"
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, obj):
+        return status_badge(obj)
 
     @admin.display(description="Delivery", ordering="delivery")
     def delivery_link(self, obj):

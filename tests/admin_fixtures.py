@@ -32,11 +32,35 @@ def make_user(username, *, staff=True, superuser=False, active=True, perms=()):
     return user
 
 
+def make_samples(prefix="adm"):
+    """
+    Two deliveries of one group: ``first`` with hello.py, notes.txt, photo.png and data.bin,
+    ``second`` with a changed hello.py, the same notes.txt and a new extra.md. Returns a dict of
+    the deliveries and the first's FileMetas by short name.
+    """
+    first = make_delivery(prefix)
+    samples = {
+        "first": first,
+        "py": first.add_file("hello.py", [PYTHON_SOURCE]),
+        "txt": first.add_file("notes.txt", ["first line\nsecond line\n"]),
+        "png": first.add_file("photo.png", [png_bytes()]),
+        "bin": first.add_file("data.bin", [bytes(range(256)) * 20]),
+    }
+    first.finish()
+    second = Delivery.begin(first.assignment_group, first.delivered_by)
+    second.add_file("hello.py", [PYTHON_SOURCE.replace("Hello", "Goodbye")])
+    second.add_file("notes.txt", ["first line\nsecond line\n"])
+    second.add_file("extra.md", ["# New\n"])
+    second.finish()
+    samples["second"] = second
+    return samples
+
+
 class AdminFixtureMixin:
     """
     A fresh MemoryDeliveryStore per test, and: ``superuser``, ``viewer`` (staff, view permission
-    on files and deliveries), ``nobody`` (staff without permissions), ``first``/``second`` (two
-    deliveries of one group) with a .py, a .txt, a .png and a .bin file.
+    on files and deliveries), ``nobody`` (staff without permissions), and make_samples()'s
+    deliveries and files as attributes (``first``, ``second``, ``py``, ``txt``, ``png``, ``bin``).
     """
 
     def setUp(self):
@@ -45,17 +69,8 @@ class AdminFixtureMixin:
         self.superuser = make_user("root", superuser=True)
         self.viewer = make_user("viewer", perms=["view_filemeta", "view_delivery"])
         self.nobody = make_user("nobody")
-        self.first = make_delivery("adm")
-        self.py = self.first.add_file("hello.py", [PYTHON_SOURCE])
-        self.txt = self.first.add_file("notes.txt", ["first line\nsecond line\n"])
-        self.png = self.first.add_file("photo.png", [png_bytes()])
-        self.bin = self.first.add_file("data.bin", [bytes(range(256)) * 20])
-        self.first.finish()
-        self.second = Delivery.begin(self.first.assignment_group, self.first.delivered_by)
-        self.second.add_file("hello.py", [PYTHON_SOURCE.replace("Hello", "Goodbye")])
-        self.second.add_file("notes.txt", ["first line\nsecond line\n"])
-        self.second.add_file("extra.md", ["# New\n"])
-        self.second.finish()
+        for name, value in make_samples().items():
+            setattr(self, name, value)
 
     def login(self, user):
         self.client.force_login(user)
