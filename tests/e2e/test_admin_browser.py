@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from deliveries.models import FileMeta
-from tests.admin_fixtures import PASSWORD, PYTHON_SOURCE, make_samples, make_user, png_bytes
+from tests.deliveries.admin_fixtures import PASSWORD, PYTHON_SOURCE, make_samples, make_user, png_bytes
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from deliveries import previews
 from deliveries.models import FileMeta
 from deliveries.stores import DeliveryStoreFileNotFound, MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.admin_fixtures import png_bytes
+from tests.deliveries.admin_fixtures import png_bytes
 
 
 class PreviewTestCase(TestCase):

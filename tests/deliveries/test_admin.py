@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 from deliveries.pagination import CappedCountPaginator
-from tests.admin_fixtures import AdminFixtureMixin, make_user
+from tests.deliveries.admin_fixtures import AdminFixtureMixin, make_user
 
 MODELS = [Subject, Period, Assignment, AssignmentGroup, Delivery, FileMeta]
 

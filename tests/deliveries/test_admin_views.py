@@ -7,7 +7,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from deliveries.models import FileMeta
-from tests.admin_fixtures import PYTHON_SOURCE, AdminFixtureMixin, make_user, png_bytes
+from tests.deliveries.admin_fixtures import PYTHON_SOURCE, AdminFixtureMixin, make_user, png_bytes
 
 
 class TestPermissions(AdminFixtureMixin, TestCase):
