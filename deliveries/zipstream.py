@@ -21,6 +21,8 @@ __all__ = ["ZipMember", "delivery_members", "folder_name", "iter_zip", "sanitize
 # Already-compressed types gain nothing from deflate; storing them is much faster.
 _STORED_TYPES = ("image/", "video/", "audio/", "application/zip", "application/pdf", "application/gzip")
 _MIN_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Room for a " (2)" suffix within the usual 255-byte limit on a file name.
+MAX_NAME_BYTES = 200
 
 
 class _Drain:
@@ -47,17 +49,33 @@ class _Drain:
         return data
 
 
+# Characters that separate paths or are refused by Windows, and Windows' reserved device names.
+_UNSAFE_CHARS = frozenset('/\\:*?"<>|')
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{p}{n}" for p in ("COM", "LPT") for n in "123456789"}
+)
+
+
+def _cut_utf8(text, max_bytes):
+    """``text`` cut to at most ``max_bytes`` of UTF-8, never in the middle of a character."""
+    return text.encode()[:max_bytes].decode("utf-8", errors="ignore")
+
+
 def sanitize_member_name(name, fallback="file"):
     """
-    Return ``name`` made safe as one path component of a zip member: no separators, no NUL or
-    control characters, no drive letter, never ``.`` or ``..`` or empty, at most 200 characters.
+    Return ``name`` made safe as one path component of a zip member on any system: no path
+    separators or characters Windows refuses, no NUL or control characters, no drive letter,
+    never ``.``, ``..``, empty or a device name (``CON``...), at most 200 bytes of UTF-8.
     """
     name = unicodedata.normalize("NFC", str(name))
-    name = "".join("_" if ch in '/\\:' or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in name)
-    name = name.strip().strip(".") or fallback  # no "", ".", "..", or names Windows would trim
-    if len(name) > 200:
+    name = "".join("_" if ch in _UNSAFE_CHARS or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in name)
+    name = name.strip().strip(".").strip() or fallback  # no "", ".", "..", or names Windows would trim
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        name = f"_{name}"
+    if len(name.encode()) > MAX_NAME_BYTES:  # file systems count bytes (255), not characters
         stem, ext = posixpath.splitext(name)
-        name = stem[: 200 - len(ext[:20])] + ext[:20]
+        ext = _cut_utf8(ext, 20)
+        name = _cut_utf8(stem, MAX_NAME_BYTES - len(ext.encode())) + ext
     return name
 
 

@@ -11,6 +11,7 @@ from deliveries import zipstream
 from deliveries.models import FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
+from tests.reliability.hostile_names import CORPUS
 
 
 class TestSanitize(SimpleTestCase):
@@ -26,6 +27,10 @@ class TestSanitize(SimpleTestCase):
             "a\x00b\nc.txt": "a_b_c.txt",
             "..\\..\\x": "_.._x",
             "  .hidden ": "hidden",
+            "a*b?c<d>e|f\"g": "a_b_c_d_e_f_g",
+            "CON": "_CON",
+            "nul.tar.gz": "_nul.tar.gz",
+            "console.txt": "console.txt",
             "normal name.py": "normal name.py",
         }
         for name, expected in cases.items():
@@ -37,10 +42,13 @@ class TestSanitize(SimpleTestCase):
                 self.assertNotIn(safe, ("", ".", ".."))
 
     def test_long_name_keeps_extension(self):
-        """Names are cut to 200 characters, keeping the extension."""
-        safe = zipstream.sanitize_member_name("x" * 300 + ".py")
-        self.assertEqual(len(safe), 200)
-        self.assertTrue(safe.endswith(".py"))
+        """Names are cut to 200 bytes of UTF-8, keeping the extension and whole characters."""
+        for name in ("x" * 300 + ".py", "é" * 300 + ".py", "😀" * 100 + ".py"):
+            with self.subTest(name=name[:3]):
+                safe = zipstream.sanitize_member_name(name)
+                self.assertLessEqual(len(safe.encode()), 200)
+                self.assertGreater(len(safe.encode()), 190)
+                self.assertTrue(safe.endswith(".py"))
 
     def test_unique(self):
         """Duplicates, also ones differing only in case, get numbered suffixes."""
@@ -94,6 +102,22 @@ class TestIterZip(TestCase):
             for root, _, filenames in os.walk(tmp):
                 for filename in filenames:
                     self.assertTrue(os.path.realpath(os.path.join(root, filename)).startswith(os.path.realpath(tmp)))
+
+    def test_hostile_corpus(self):
+        """Every name of the hostile corpus becomes a distinct member that extracts inside the folder."""
+        for i, name in enumerate(CORPUS):
+            filemeta = FileMeta.objects.create(delivery=self.delivery, filename=name, size=1, checksum="")
+            with self.store.write_open(filemeta) as writer:
+                writer.write(b"x")
+        archive = self.read_zip(zipstream.delivery_members(self.delivery))
+        self.assertEqual(len({name.casefold() for name in archive.namelist()}), len(CORPUS))
+        with tempfile.TemporaryDirectory() as tmp:
+            archive.extractall(tmp)
+            extracted = [os.path.join(root, f) for root, _, files in os.walk(tmp) for f in files]
+            self.assertEqual(len(extracted), len(CORPUS))
+            folder = os.path.join(os.path.realpath(tmp), zipstream.folder_name(self.delivery))
+            for path in extracted:
+                self.assertEqual(os.path.dirname(os.path.realpath(path)), folder)
 
     def test_streams_with_bounded_pieces(self):
         """No yielded piece is much larger than one store chunk, however big the files."""
