@@ -7,16 +7,23 @@ bytes live in deliveries/admin_views.py; the FileMeta list is built to stay fast
 rows (see FileMetaAdmin).
 """
 
+import mimetypes
+import re
+
 from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.text import smart_split, unescape_string_literal
 
 from .admin_views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
-from .pagination import CappedCountPaginator
+from .pagination import LargeTableChangeList, LargeTablePaginator
+
+
+CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
 
 
 def change_link(obj, label=None):
@@ -42,6 +49,27 @@ def children_link(model, label, **filters):
     """A link to ``model``'s list filtered by ``filters`` (e.g. ``subject__id__exact=3``)."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
+
+
+class ParentListFilter(admin.RelatedFieldListFilter):
+    """
+    A related-object filter whose choices are named in one query: Period, Assignment and
+    AssignmentGroup names include their parents', which the stock filter fetches one by one.
+    """
+
+    name_relations = {
+        "period": ["subject"],
+        "assignment": ["period__subject"],
+        "assignmentgroup": ["assignment__period__subject"],
+    }
+
+    def field_choices(self, field, request, model_admin):
+        model = field.related_model
+        queryset = model._default_manager.select_related(*self.name_relations.get(model._meta.model_name, []))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
 
 
 @admin.register(Subject)
@@ -75,7 +103,7 @@ class PeriodAdmin(admin.ModelAdmin):
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["short_name", "long_name", "period_link", "publishing_time", "first_deadline", "groups"]
     list_select_related = ["period__subject"]
-    list_filter = ["period__subject", "period"]
+    list_filter = ["period__subject", ("period", ParentListFilter)]
     search_fields = ["short_name", "long_name", "period__short_name", "period__subject__short_name"]
 
     @admin.display(description="Period", ordering="period")
@@ -97,7 +125,7 @@ class CandidateInline(admin.TabularInline):
 class AssignmentGroupAdmin(admin.ModelAdmin):
     list_display = ["__str__", "assignment_link", "candidate_list", "deliveries"]
     list_select_related = ["assignment__period__subject"]
-    list_filter = ["assignment__period", "assignment"]
+    list_filter = [("assignment__period", ParentListFilter), ("assignment", ParentListFilter)]
     search_fields = ["name", "=candidate_set__candidate_id", "candidates__username", "=examiners__username"]
     inlines = [CandidateInline]
     raw_id_fields = ["examiners", "assignment"]
@@ -153,7 +181,11 @@ class FileMetaInline(admin.TabularInline):
 class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
     list_display = ["__str__", "group_link", "number", "time_of_delivery", "delivered_by", "successful", "files"]
     list_select_related = ["assignment_group__assignment__period__subject", "delivered_by"]
-    list_filter = ["successful", "assignment_group__assignment__period", "assignment_group__assignment"]
+    list_filter = [
+        "successful",
+        ("assignment_group__assignment__period", ParentListFilter),
+        ("assignment_group__assignment", ParentListFilter),
+    ]
     search_fields = ["=assignment_group__candidate_set__candidate_id", "=delivered_by__username"]
     date_hierarchy = "time_of_delivery"
     raw_id_fields = ["assignment_group", "delivered_by"]
@@ -180,21 +212,32 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
         report_outcome(self, request, verify_many(filemetas.iterator()))
 
 
+def _text_types():
+    known = {t for t in mimetypes.types_map.values() if t.startswith("text/")} | set(mimetypes.common_types.values())
+    return sorted({t for t in known if t.startswith("text/")} | {
+        "text/markdown", "text/x-python", "text/x-c", "text/x-java", "text/x-sh",
+        "application/json", "application/xml", "application/x-sh", "application/javascript",
+    })
+
+
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
-    """Filter by the kind of file. Each family is an index range or an IN list, never a LIKE."""
+    """
+    Filter by the kind of file. Each family is an IN list of exact types, never a LIKE or a range:
+    the database can then walk the (created, id) index and keep the list's order, instead of
+    sorting every matching row.
+    """
 
     title = "content type"
     parameter_name = "type"
     families = {
-        "text": ("Text and source code", Q(content_type__gte="text/", content_type__lt="text0")
-                 | Q(content_type__in=["application/json", "application/xml", "application/x-sh"])),
-        "image": ("Images", Q(content_type__gte="image/", content_type__lt="image0")),
-        "pdf": ("PDF", Q(content_type="application/pdf")),
-        "archive": ("Archives", Q(content_type__in=[
+        "text": ("Text and source code", _text_types()),
+        "image": ("Images", ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"]),
+        "pdf": ("PDF", ["application/pdf"]),
+        "archive": ("Archives", [
             "application/zip", "application/gzip", "application/x-tar", "application/x-7z-compressed",
-            "application/java-archive", "application/x-rar-compressed",
-        ])),
-        "other": ("Other binary", Q(content_type="application/octet-stream")),
+            "application/java-archive", "application/x-rar-compressed", "application/x-bzip2", "application/x-xz",
+        ]),
+        "other": ("Other binary", ["application/octet-stream"]),
     }
 
     def lookups(self, request, model_admin):
@@ -202,7 +245,7 @@ class ContentTypeFamilyFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         family = self.families.get(self.value())
-        return queryset.filter(family[1]) if family else queryset
+        return queryset.filter(content_type__in=family[1]) if family else queryset
 
 
 @admin.register(FileMeta)
@@ -210,7 +253,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     """
     Files: read-only metadata plus their bytes (preview, download, verify).
 
-    Fast at a million rows: one capped COUNT (CappedCountPaginator) instead of two full ones,
+    Fast at a million rows: one capped COUNT (LargeTablePaginator) instead of two full ones,
     joins instead of per-row queries, no facets, filters on indexed columns, sorting only on
     indexed columns, and ``-created`` order walking the (created, id) index.
     """
@@ -220,20 +263,16 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     list_filter = [
         "status",
         ContentTypeFamilyFilter,
-        "delivery__assignment_group__assignment__period",
-        "delivery__assignment_group__assignment",
+        ("delivery__assignment_group__assignment__period", ParentListFilter),
+        ("delivery__assignment_group__assignment", ParentListFilter),
     ]
-    search_fields = [
-        "filename",
-        "=checksum",
-        "=delivery__assignment_group__candidate_set__candidate_id",
-        "=delivery__assignment_group__candidates__username",
-    ]
+    # The search box needs search_fields; get_search_results below does the searching.
+    search_fields = ["filename"]
     search_help_text = "A part of a filename, a whole SHA-256, a candidate id or a student's username."
     date_hierarchy = "created"
     ordering = ["-created", "-id"]
     sortable_by = ["filename", "created"]
-    paginator = CappedCountPaginator
+    paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ["verify_selected"]
@@ -245,6 +284,25 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
 
     def get_urls(self):
         return self.byte_urls() + super().get_urls()
+
+    def get_changelist(self, request, **kwargs):
+        return LargeTableChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """
+        Each word must match: a whole SHA-256 (exact, indexed), or a part of the filename, or a
+        candidate id or username of the file's group (exact, through an IN subquery so rows are
+        never duplicated and no DISTINCT is needed).
+        """
+        for word in smart_split(search_term):
+            if word[:1] in "\"'" and word[-1:] == word[:1] and len(word) > 1:
+                word = unescape_string_literal(word)
+            if CHECKSUM_RE.fullmatch(word.lower()):
+                queryset = queryset.filter(checksum=word.lower())
+                continue
+            groups = Candidate.objects.filter(Q(candidate_id=word) | Q(user__username=word)).values("assignment_group_id")
+            queryset = queryset.filter(Q(filename__icontains=word) | Q(delivery__assignment_group_id__in=groups))
+        return queryset, False
 
     def has_add_permission(self, request):
         # Files come in through Delivery.add_file, which streams the bytes into the store.

@@ -5,14 +5,14 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from deliveries.pagination import CappedCountPaginator
+from deliveries.pagination import LargeTablePaginator
 
 
-class SmallCap(CappedCountPaginator):
+class SmallCap(LargeTablePaginator):
     count_limit = 5
 
 
-class TestCappedCountPaginator(TestCase):
+class TestLargeTablePaginator(TestCase):
     @classmethod
     def setUpTestData(cls):
         get_user_model().objects.bulk_create([get_user_model()(username=f"u{i}") for i in range(12)])
@@ -32,3 +32,8 @@ class TestCappedCountPaginator(TestCase):
         self.assertTrue(paginator.count_is_capped)
         self.assertEqual(paginator.num_pages, 3)
         self.assertEqual(len(paginator.page(2).object_list), 2)
+
+    def test_list(self):
+        """Plain lists are counted with len(), capped the same way."""
+        self.assertEqual(SmallCap(list(range(3)), 2).count, 3)
+        self.assertEqual(SmallCap(list(range(30)), 2).count, 5)
