@@ -121,6 +121,15 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
             with self.subTest(term=term):
                 self.assertEqual(self.names(q=term), expected)
 
+    def test_search_words_and_duplicates(self):
+        """Every word must match; a group with two matching candidates lists each file once."""
+        Candidate.objects.create(assignment_group=self.first.assignment_group, user=self.viewer, candidate_id="X-1234")
+        self.assertEqual(self.names(q="hello .py"), {"hello.py"})
+        self.assertEqual(self.names(q='"notes.txt"'), {"notes.txt"})
+        self.assertEqual(self.names(q="X-1234 notes"), {"notes.txt"})
+        response = self.client.get(changelist(FileMeta), {"q": "X-1234"})
+        self.assertEqual(len(response.context["cl"].result_list), 7)
+
     def test_filters(self):
         """Filters by status, content-type family, assignment and period."""
         FileMeta.objects.filter(pk=self.png.pk).update(status=FileMeta.Status.CORRUPT)
