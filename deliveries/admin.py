@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
@@ -258,7 +260,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     indexed columns, and ``-created`` order walking the (created, id) index.
     """
 
-    list_display = ["filename", "human_size", "delivery_link", "group_link", "assignment_link", "created", "status_label"]
+    list_display = ["filename", "human_size", "delivery_link", "group_link", "assignment_link", "created_at", "status_label"]
     list_select_related = ["delivery__assignment_group__assignment__period__subject"]
     list_filter = [
         "status",
@@ -271,7 +273,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     search_help_text = "A part of a filename, a whole SHA-256, a candidate id or a student's username."
     date_hierarchy = "created"
     ordering = ["-created", "-id"]
-    sortable_by = ["filename", "created"]
+    sortable_by = ["filename", "created_at"]
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -301,7 +303,8 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
                 queryset = queryset.filter(checksum=word.lower())
                 continue
             groups = Candidate.objects.filter(Q(candidate_id=word) | Q(user__username=word)).values("assignment_group_id")
-            queryset = queryset.filter(Q(filename__icontains=word) | Q(delivery__assignment_group_id__in=groups))
+            deliveries = Delivery.objects.filter(assignment_group_id__in=groups).values("pk")
+            queryset = queryset.filter(Q(filename__icontains=word) | Q(delivery_id__in=deliveries))
         return queryset, False
 
     def has_add_permission(self, request):
@@ -320,6 +323,10 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     @admin.display(description="Size", ordering="size")
     def human_size(self, obj):
         return filesizeformat(obj.size)
+
+    @admin.display(description="Created", ordering="created")
+    def created_at(self, obj):
+        return date_format(timezone.localtime(obj.created), "Y-m-d H:i")
 
     @admin.display(description="Size")
     def size_detail(self, obj):

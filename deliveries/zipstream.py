@@ -18,8 +18,12 @@ from .models import FileMeta
 
 __all__ = ["ZipMember", "delivery_members", "folder_name", "iter_zip", "sanitize_member_name", "unique_names"]
 
-# Already-compressed types gain nothing from deflate; storing them is much faster.
-_STORED_TYPES = ("image/", "video/", "audio/", "application/zip", "application/pdf", "application/gzip")
+# Deflate what is text (it shrinks several-fold, at hundreds of MiB/s); store the rest. Images,
+# archives and unknown binaries rarely shrink, and deflate crawls through incompressible bytes
+# (about 20 MiB/s on the development machine).
+_DEFLATED_TYPES = frozenset(
+    {"application/json", "application/xml", "application/javascript", "application/x-sh", "image/svg+xml"}
+)
 _MIN_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Room for a " (2)" suffix within the usual 255-byte limit on a file name.
 MAX_NAME_BYTES = 200
@@ -119,8 +123,12 @@ def delivery_members(delivery, filemetas=None):
 def _zipinfo(member):
     created = member.filemeta.created.timetuple()[:6]
     info = zipfile.ZipInfo(member.arcname, date_time=max(tuple(created), _MIN_ZIP_DATE))
-    stored = (member.filemeta.content_type or "").startswith(_STORED_TYPES)
-    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    content_type = (member.filemeta.content_type or "").split(";")[0].strip()
+    if content_type.startswith("text/") or content_type in _DEFLATED_TYPES:
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.compress_level = 1  # most of deflate's gain on text, at several times level 6's speed
+    else:
+        info.compress_type = zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16  # a plain, non-executable file wherever it is unpacked
     # Known up front, so zipfile picks ZIP64 for members over 2 GiB before writing them.
     info.file_size = member.filemeta.size

@@ -68,7 +68,10 @@ class TestIterZip(TestCase):
 
     def test_round_trip(self):
         """Every file comes back byte for byte under the delivery's folder; the archive tests clean."""
-        files = {"main.py": b"print('hi')\n" * 1000, "photo.png": os.urandom(300_000), "empty.txt": b""}
+        files = {
+            "main.py": b"print('hi')\n" * 1000, "photo.png": os.urandom(300_000), "empty.txt": b"",
+            "blob.bin": os.urandom(1000),
+        }
         for name, data in files.items():
             self.delivery.add_file(name, [data], content_type="image/png" if name.endswith(".png") else None)
         archive = self.read_zip(zipstream.delivery_members(self.delivery))
@@ -79,7 +82,9 @@ class TestIterZip(TestCase):
             with self.subTest(name=name):
                 self.assertEqual(archive.read(f"{folder}/{name}"), data)
         self.assertEqual(archive.getinfo(f"{folder}/photo.png").compress_type, zipfile.ZIP_STORED)
+        self.assertEqual(archive.getinfo(f"{folder}/blob.bin").compress_type, zipfile.ZIP_STORED)
         self.assertEqual(archive.getinfo(f"{folder}/main.py").compress_type, zipfile.ZIP_DEFLATED)
+        self.assertLess(archive.getinfo(f"{folder}/main.py").compress_size, 1000)
 
     def test_hostile_rows_stay_inside(self):
         """Rows with hostile names (written around add_file's checks) extract inside the folder only."""
