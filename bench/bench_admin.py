@@ -248,7 +248,9 @@ def main():
     downloads = _child("download", DOWNLOAD_MIB)
     for mode in MODES:
         result = downloads[mode]
-        above = (result["peak_kib"] - result["idle_kib"]) / 1024
+        # The kernel updates VmHWM in batches: a peak within a few hundred KiB of idle may read
+        # slightly below it. Shown as 0.0 then.
+        above = max(result["peak_kib"] - result["idle_kib"], 0) / 1024
         rows.append([
             mode, f"{result['idle_kib'] / 1024:.1f}", f"{result['peak_kib'] / 1024:.1f}", f"{above:.1f}",
             f"{result['bytes'] / MiB:,.0f}", f"{result['bytes'] / MiB / result['seconds']:.0f}",

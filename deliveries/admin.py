@@ -292,9 +292,10 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """
-        Each word must match: a whole SHA-256 (exact, indexed), or a part of the filename, or a
-        candidate id or username of the file's group (exact, through an IN subquery so rows are
-        never duplicated and no DISTINCT is needed).
+        Each word must match. A whole SHA-256 matches that checksum; a candidate id or a username
+        of a group's candidate matches every file of that group; any other word, a part of the
+        filename. The first two are index lookups; the last is a scan (LIKE '%word%'), so it is
+        only made when the word names no candidate. No join is added, so rows never repeat.
         """
         for word in smart_split(search_term):
             if word[:1] in "\"'" and word[-1:] == word[:1] and len(word) > 1:
@@ -302,9 +303,15 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
             if CHECKSUM_RE.fullmatch(word.lower()):
                 queryset = queryset.filter(checksum=word.lower())
                 continue
-            groups = Candidate.objects.filter(Q(candidate_id=word) | Q(user__username=word)).values("assignment_group_id")
-            deliveries = Delivery.objects.filter(assignment_group_id__in=groups).values("pk")
-            queryset = queryset.filter(Q(filename__icontains=word) | Q(delivery_id__in=deliveries))
+            groups = list(
+                Candidate.objects.filter(Q(candidate_id=word) | Q(user__username=word))
+                .values_list("assignment_group_id", flat=True)
+                .distinct()
+            )
+            if groups:
+                queryset = queryset.filter(delivery_id__in=Delivery.objects.filter(assignment_group_id__in=groups).values("pk"))
+            else:
+                queryset = queryset.filter(filename__icontains=word)
         return queryset, False
 
     def has_add_permission(self, request):

@@ -27,7 +27,7 @@ from .stores import DeliveryStoreFileNotFound
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FileMetaViews", "DeliveryViews", "can_view_bytes", "verify_many"]
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes", "report_outcome", "verify_many"]
 
 
 def can_view_bytes(user):
@@ -87,21 +87,26 @@ def _missing_reason(filemeta):
     )
 
 
-class FileMetaViews:
-    """The byte views of one FileMeta; mixed into FileMetaAdmin."""
+class BytesViewsMixin:
+    """What every byte view of a ModelAdmin starts with."""
 
-    def _get_filemeta(self, request, object_id):
+    def get_object_showing_bytes(self, request, object_id):
+        """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
         _require_bytes_permission(request)
-        filemeta = self.get_object(request, unquote(object_id))
-        if filemeta is None:
-            raise Http404(f"No file with id {object_id!r}.")
-        if not self.has_view_or_change_permission(request, filemeta):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id!r}.")
+        if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        return filemeta
+        return obj
+
+
+class FileMetaViews(BytesViewsMixin):
+    """The byte views of one FileMeta; mixed into FileMetaAdmin."""
 
     def download_view(self, request, object_id):
         """The bytes as an attachment: streamed, with Range, ETag and safe headers."""
-        filemeta = self._get_filemeta(request, object_id)
+        filemeta = self.get_object_showing_bytes(request, object_id)
         if filemeta.status == FileMeta.Status.CORRUPT and "anyway" not in request.GET:
             return _unavailable(
                 request, self, filemeta,
@@ -118,7 +123,7 @@ class FileMetaViews:
 
     def preview_view(self, request, object_id):
         """A page showing the bytes: highlighted text, an image, or a hex dump (?mode=hex&offset=N)."""
-        filemeta = self._get_filemeta(request, object_id)
+        filemeta = self.get_object_showing_bytes(request, object_id)
         context = {
             **self.admin_site.each_context(request),
             **self.preview_context(request, filemeta),
@@ -149,7 +154,7 @@ class FileMetaViews:
 
     def preview_image_view(self, request, object_id):
         """A PNG thumbnail of a raster image, re-encoded under a pixel cap; inline but sandboxed."""
-        filemeta = self._get_filemeta(request, object_id)
+        filemeta = self.get_object_showing_bytes(request, object_id)
         try:
             png = previews.image_thumbnail(filemeta)
         except DeliveryStoreFileNotFound:
@@ -164,7 +169,7 @@ class FileMetaViews:
 
     def verify_view(self, request, object_id):
         """POST: re-read the bytes, check size and SHA-256, record and report the outcome."""
-        filemeta = self._get_filemeta(request, object_id)
+        filemeta = self.get_object_showing_bytes(request, object_id)
         result = verify_filemeta(filemeta)
         if result.ok:
             self.message_user(request, f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS)
@@ -187,21 +192,12 @@ class FileMetaViews:
         ]
 
 
-class DeliveryViews:
+class DeliveryViews(BytesViewsMixin):
     """The zip of a delivery and its comparison with the previous one; mixed into DeliveryAdmin."""
-
-    def _get_delivery(self, request, object_id):
-        _require_bytes_permission(request)
-        delivery = self.get_object(request, unquote(object_id))
-        if delivery is None:
-            raise Http404(f"No delivery with id {object_id!r}.")
-        if not self.has_view_or_change_permission(request, delivery):
-            raise PermissionDenied
-        return delivery
 
     def zip_view(self, request, object_id):
         """All files of the delivery as one zip, streamed; a clear page if any bytes are missing."""
-        delivery = self._get_delivery(request, object_id)
+        delivery = self.get_object_showing_bytes(request, object_id)
         store = FileMeta.deliverystore
         members = zipstream.delivery_members(delivery)
         missing = [m.filemeta for m in members if not store.exists(m.filemeta)]
@@ -224,7 +220,7 @@ class DeliveryViews:
 
     def compare_view(self, request, object_id):
         """Files added, removed and changed since the previous delivery, with diffs of text files."""
-        delivery = self._get_delivery(request, object_id)
+        delivery = self.get_object_showing_bytes(request, object_id)
         previous = compare.previous_delivery(delivery)
         context = {
             **self.admin_site.each_context(request),
