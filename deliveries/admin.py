@@ -194,11 +194,15 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
     readonly_fields = ["number", "files"]
     inlines = [FileMetaInline]
     actions = ["verify_selected"]
+    paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 
     def get_urls(self):
         return self.byte_urls() + super().get_urls()
+
+    def get_changelist(self, request, **kwargs):
+        return LargeTableChangeList
 
     @admin.display(description="Group", ordering="assignment_group")
     def group_link(self, obj):
