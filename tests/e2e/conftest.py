@@ -33,7 +33,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 # Playwright's sync API runs an event loop in this thread; the Django calls the tests make in
 # between (creating rows) are synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+LIVE_SERVER_HOST = "127.0.0.1"
 
 
 def ensure_chromium():
@@ -54,7 +54,21 @@ def ensure_chromium():
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def live_server():
+    """
+    pytest-django's live server, on 127.0.0.1 and a free port, but stopped after each module:
+    its thread must not outlive the browser tests (later tests fork, which a live thread makes
+    unsafe).
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(f"{LIVE_SERVER_HOST}:0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
