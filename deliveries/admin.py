@@ -322,6 +322,10 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
         # Files come in through Delivery.add_file, which streams the bytes into the store.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Nothing on a file is edited by hand: its status changes only by verifying its bytes.
+        return False
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         filemeta = self.get_object(request, object_id)
@@ -341,7 +345,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
 
     @admin.display(description="Size")
     def size_detail(self, obj):
-        return f"{filesizeformat(obj.size)} ({obj.size:,} bytes)"
+        return filesizeformat(obj.size) if obj.size < 1024 else f"{filesizeformat(obj.size)} ({obj.size:,} bytes)"
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):
