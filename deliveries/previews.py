@@ -5,6 +5,8 @@ Show a FileMeta's bytes the way a person wants to see them, safely.
   escaped and highlighted by Pygments, with a note when cut;
 - raster images (PNG, JPEG, GIF, WebP): re-encoded by Pillow as a PNG thumbnail, refused above
   ``MAX_IMAGE_PIXELS`` (decompression bombs), so the browser never decodes the stored bytes;
+- zip archives: the list of their members (at most ``ARCHIVE_MEMBERS``), from the archive's
+  central directory, without unpacking anything;
 - anything else: a hex dump in pages of ``HEX_PAGE`` bytes.
 
 HTML, SVG, XML and other active content are shown as highlighted source text, never rendered.
@@ -14,6 +16,7 @@ Bytes are read through the store with bounded ranged reads.
 import codecs
 import io
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
@@ -43,6 +46,7 @@ HEX_WIDTH = 16
 # Pillow warns at ~89 Mpx and refuses at twice that; a preview needs far fewer.
 MAX_IMAGE_PIXELS = 24_000_000
 THUMBNAIL_SIZE = (1024, 1024)
+ARCHIVE_MEMBERS = 1000
 
 RASTER_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 # Types that are text whatever their top-level type says.
@@ -69,6 +73,7 @@ class Preview:
     """What the preview template shows. ``kind`` is text, image, hex or empty."""
 
     kind: str
+    members: list = field(default_factory=list)  # archive members: (name, size, compressed, date)
     html: str = ""  # highlighted text, already escaped (safe to mark safe)
     truncated: bool = False
     shown_bytes: int = 0
@@ -81,8 +86,8 @@ class Preview:
 
 def preview_kind(filemeta, head=b""):
     """
-    Decide how to show ``filemeta``: "empty", "image", "text" or "hex". ``head`` (its first bytes)
-    settles files whose recorded type says nothing (application/octet-stream).
+    Decide how to show ``filemeta``: "empty", "image", "text", "archive" or "hex". ``head`` (its
+    first bytes) settles files whose recorded type says nothing (application/octet-stream).
     """
     if filemeta.size == 0:
         return "empty"
@@ -93,6 +98,8 @@ def preview_kind(filemeta, head=b""):
         return "text"
     if content_type == "application/octet-stream" and head and _looks_like_text(head):
         return "text"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # zip, and the formats built on it
+        return "archive"
     return "hex"
 
 
@@ -192,7 +199,23 @@ def build_preview(filemeta, store=None, mode=None, offset=0):
         return text_preview(filemeta, head)
     if kind == "image":
         return Preview("image")
+    if kind == "archive":
+        try:
+            return archive_preview(filemeta, store)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):
+            pass  # not a readable zip after all: its bytes will tell more
     return hex_preview(filemeta, store, 0)
+
+
+def archive_preview(filemeta, store):
+    """The Preview of a zip archive: its first ARCHIVE_MEMBERS members, read from its directory."""
+    with store.read_open(filemeta) as reader, zipfile.ZipFile(reader) as archive:
+        infos = archive.infolist()
+    members = [
+        (info.filename, info.file_size, info.compress_size, "%04d-%02d-%02d %02d:%02d" % info.date_time[:5])
+        for info in infos[:ARCHIVE_MEMBERS]
+    ]
+    return Preview("archive", members=members, truncated=len(infos) > ARCHIVE_MEMBERS, shown_bytes=len(infos))
 
 
 def image_thumbnail(filemeta, store=None):

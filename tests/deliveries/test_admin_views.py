@@ -172,6 +172,18 @@ class TestPreviewViews(AdminFixtureMixin, TestCase):
         self.assertContains(second, "00001000")
         self.assertNotContains(second, "offset=8192")
 
+    def test_archive_members(self):
+        """A zip's page lists its members, escaped."""
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("src/<script>.py", "print(1)\n")
+        project = self.first.add_file("project.zip", [out.getvalue()])
+        response = self.preview(project)
+        self.assertContains(response, "A zip archive of 1 member.")
+        self.assertContains(response, "src/&lt;script&gt;.py")
+
     def test_html_never_rendered(self):
         """An HTML file's markup reaches the page escaped only."""
         evil = self.first.add_file("evil.html", ['<script>alert("x")</script>'])

@@ -31,7 +31,7 @@ class TestPreviewKind(PreviewTestCase):
             ("a.png", png_bytes(), "image"),
             ("a.bin", b"\x00\x01\x02\xff", "hex"),
             ("noext", b"plain words, no extension\n", "text"),
-            ("a.zip", b"PK\x03\x04" + bytes(30), "hex"),
+            ("a.zip", b"PK\x03\x04" + bytes(30), "archive"),
             ("empty.txt", b"", "empty"),
         ]
         for name, data, kind in cases:
@@ -108,6 +108,39 @@ class TestHexPreview(PreviewTestCase):
         self.store.remove(filemeta)
         with self.assertRaises(DeliveryStoreFileNotFound):
             previews.build_preview(filemeta)
+
+
+class TestArchivePreview(PreviewTestCase):
+    def test_members(self):
+        """A zip lists its members, names escaped by the template, without unpacking them."""
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr(zipfile.ZipInfo("src/main.py", (2026, 1, 2, 3, 4, 5)), "print(1)\n")
+            archive.writestr("../evil<b>.sh", "x" * 100)
+        preview = previews.build_preview(self.add("project.zip", out.getvalue()))
+        self.assertEqual(preview.kind, "archive")
+        self.assertEqual(preview.members[0], ("src/main.py", 9, 9, "2026-01-02 03:04"))
+        self.assertEqual(preview.members[1][0], "../evil<b>.sh")
+        self.assertFalse(preview.truncated)
+
+    def test_many_members(self):
+        """At most ARCHIVE_MEMBERS members are listed, with a note."""
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for i in range(previews.ARCHIVE_MEMBERS + 5):
+                archive.writestr(f"f{i}", b"")
+        preview = previews.build_preview(self.add("many.zip", out.getvalue()))
+        self.assertEqual(len(preview.members), previews.ARCHIVE_MEMBERS)
+        self.assertTrue(preview.truncated)
+        self.assertEqual(preview.shown_bytes, previews.ARCHIVE_MEMBERS + 5)
+
+    def test_broken_zip_is_hex(self):
+        """Bytes that only start like a zip are shown as hex."""
+        self.assertEqual(previews.build_preview(self.add("broken.zip", b"PK\x03\x04" + bytes(30))).kind, "hex")
 
 
 class TestImageThumbnail(PreviewTestCase):
