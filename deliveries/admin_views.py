@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import compare, downloads, previews, zipstream
 from .integrity import verify_filemeta
@@ -183,7 +183,7 @@ class FileMetaViews(BytesViewsMixin):
 
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/download/", wrap(require_GET(self.download_view), cacheable=True),
+            path("<path:object_id>/download/", wrap(require_safe(self.download_view), cacheable=True),
                  name="deliveries_filemeta_download"),
             path("<path:object_id>/preview/", wrap(require_GET(self.preview_view)), name="deliveries_filemeta_preview"),
             path("<path:object_id>/preview/image/", wrap(require_GET(self.preview_image_view), cacheable=True),

@@ -14,6 +14,7 @@ from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResp
 from django.utils.http import content_disposition_header, http_date
 
 from .models import FileMeta
+from .stores import DeliveryStoreFileNotFound
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def open_stream(filemeta, store=None, start=0, length=None):
 def download_response(request, filemeta, *, store=None, as_attachment=True, content_type=None):
     """
     Return the response serving ``filemeta``'s bytes for ``request``: 200 (all), 206 (one range),
-    304 (If-None-Match matches), or 416 (range past the end).
+    304 (If-None-Match matches), or 416 (range past the end). HEAD gets the same headers only.
 
     Raises DeliveryStoreFileNotFound when the store has no bytes for it; the caller shows a page.
     """
@@ -157,7 +158,7 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
         return response
 
     byte_range = None
-    if request.method == "GET" and _if_range_allows(request.headers.get("If-Range"), etag):
+    if request.method in ("GET", "HEAD") and _if_range_allows(request.headers.get("If-Range"), etag):
         try:
             byte_range = parse_range(request.headers.get("Range"), filemeta.size)
         except RangeNotSatisfiable:
@@ -168,11 +169,14 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
             return response
 
     start, length = (byte_range.first, byte_range.length) if byte_range else (0, filemeta.size)
-    response = StreamingHttpResponse(
-        open_stream(filemeta, store, start, length),
-        status=206 if byte_range else 200,
-        content_type=content_type or safe_content_type(filemeta.content_type),
-    )
+    content_type = content_type or safe_content_type(filemeta.content_type)
+    status = 206 if byte_range else 200
+    if request.method == "HEAD":  # the headers only: the store is asked whether, not read
+        if not (store or FileMeta.deliverystore).exists(filemeta):
+            raise DeliveryStoreFileNotFound(filemeta.key)
+        response = HttpResponse(status=status, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(open_stream(filemeta, store, start, length), status=status, content_type=content_type)
     response["Content-Length"] = str(length)
     if byte_range:
         response["Content-Range"] = byte_range.content_range()

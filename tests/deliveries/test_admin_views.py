@@ -86,6 +86,9 @@ class TestDownloadView(AdminFixtureMixin, TestCase):
         self.assertTrue(response["Content-Security-Policy"].startswith("sandbox"))
         self.assertIn("private", response["Cache-Control"])
         self.assertEqual(response["ETag"], f'"sha256-{self.py.checksum}"')
+        head = self.client.head(self.url)
+        self.assertEqual((head.status_code, head["Content-Length"]), (200, str(self.py.size)))
+        self.assertEqual(self.client.post(self.url).status_code, 405)
 
     def test_conditional_and_ranges(self):
         """304 on a matching ETag, 206 for a range, 416 past the end."""

@@ -141,6 +141,20 @@ class TestDownloadResponse(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(self.body(response)), 10000)
 
+    def test_head(self):
+        """HEAD gets the headers of GET, ranges too, and no body; missing bytes still raise."""
+        request = self.factory.head("/x", headers={"Range": "bytes=0-9"})
+        request.user = None
+        response = download_response(request, self.filemeta)
+        self.assertEqual(response.status_code, 206)
+        self.assertFalse(response.streaming)
+        self.assertEqual(response.content, b"")
+        self.assertEqual(response["Content-Length"], "10")
+        self.assertEqual(response["Content-Range"], "bytes 0-9/10000")
+        self.store.remove(self.filemeta)
+        with self.assertRaises(DeliveryStoreFileNotFound):
+            download_response(request, self.filemeta)
+
     def test_missing(self):
         """Missing bytes raise before a response exists, so the caller can show a page."""
         self.store.remove(self.filemeta)
