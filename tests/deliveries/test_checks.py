@@ -29,7 +29,7 @@ class TestStoreChecks(SimpleTestCase):
     def test_e002_bad_value(self):
         [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E002")
-        self.assertIn("DatabaseDeliveryStore refuses its options", msg)
+        self.assertIn("DatabaseDeliveryStore refuses chunk_size='big'", msg)
 
     def test_e003_root_not_writable(self):
         tmp = tempfile.mkdtemp()

@@ -37,6 +37,7 @@ def writer_loop(store, deadline, seed):
                 with store.write_open(key) as writer:
                     for i in range(0, SIZE, 64 * 1024):
                         writer.write(data[i : i + 64 * 1024])
+            time.sleep(0.005)  # leave readers a window, or a store that serialises writes starves them
     return n - seed
 
 
