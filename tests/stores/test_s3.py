@@ -322,6 +322,15 @@ class TestS3Options(S3Mixin, TestCase):
             with self.subTest(options=options), self.assertRaisesMessage(InvalidStoreError, message):
                 self.make_store(**options)
 
+    @override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.S3DeliveryStore", DELIVERY_STORE_S3_BUCKET="")
+    def test_system_check_reports_missing_bucket(self):
+        """manage.py check reports an S3 store without a bucket as deliveries.E002."""
+        from deliveries.checks import check_deliverystore
+
+        errors = check_deliverystore()
+        self.assertEqual([e.id for e in errors], ["deliveries.E002"])
+        self.assertIn("set DELIVERY_STORE_S3_BUCKET", errors[0].msg)
+
     def test_load_by_dotted_path(self):
         """The handler builds the store from its dotted path and options."""
         from deliveries.stores import load_deliverystore_backend
