@@ -4,15 +4,17 @@ S3DeliveryStore: bytes as objects in an S3-compatible bucket (AWS S3, SeaweedFS,
 Why not django-storages' S3Storage: it reads a whole object into memory on first access and
 overwrites silently. This store streams both ways with bounded memory:
 
-* Writes buffer one part (``part_size``), with at most ``upload_threads`` more in flight. An object no bigger than one part is one
-  ``PutObject``; a bigger one is a multipart upload, created on the first full part. Nothing is
-  visible before ``close()`` (a multipart upload is invisible until completed), and an error or
-  an exception inside the ``with`` aborts the upload.
+* Writes buffer one part (``part_size``), with at most ``upload_threads`` more in flight. An
+  object no bigger than one part is one ``PutObject``; a bigger one is a multipart upload,
+  created on the first full part. Nothing is visible before ``close()`` (a multipart upload is
+  invisible until completed), and an error or an exception inside the ``with`` aborts the upload.
 * The whole-file SHA-256 is computed while streaming. S3 cannot take metadata after an upload has
   started, and copying a finished object onto itself just to add metadata would read every byte
   again, so the hash is kept where it can be without a second pass: in the user metadata
   ``x-amz-meta-sha256`` *and* the object tag ``sha256`` for single-part objects, in the tag
-  ``sha256`` (set right after completion) for multipart ones. ``object_sha256()`` reads either.
+  ``sha256`` (set right after completion; if that fails the object is deleted again, and a crash
+  in between leaves an object without a FileMeta, an orphan for ``checkstore``) for multipart
+  ones. ``object_sha256()`` reads either.
   With ``checksums`` on, every request also carries ``x-amz-checksum-sha256`` of its own bytes, so
   the server rejects (``BadDigest``) a body damaged in transit.
 * Reads HEAD once (size and ETag), then stream one ranged GET from the position onwards; a seek
@@ -75,7 +77,7 @@ def _sha256_b64(data):
 
 
 def _normalize_prefix(prefix):
-    prefix = (prefix or "").strip("/")
+    prefix = str(prefix or "").strip("/")
     if not prefix:
         return ""
     if any(part in ("", ".", "..") for part in prefix.split("/")):
@@ -144,7 +146,7 @@ class _S3Writer(StoreWriter):
         self._pending.append(store._upload_pool().submit(self._upload_part, number, self._take_buffer()))
 
     def _upload_part(self, number, data):
-        """Upload one part (in a pool thread, with that thread's client); return its completion entry."""
+        """Upload one part (in an upload thread); return its entry for CompleteMultipartUpload."""
         store = self._store
         part = {"PartNumber": number}
         kwargs = {}
@@ -537,7 +539,10 @@ class S3DeliveryStore(DeliveryStoreInterface):
         source = {"Bucket": self.bucket, "Key": self._object_key(src_key)}
         if head["ContentLength"] <= MAX_COPY_OBJECT:
             # The server copies the bytes, the metadata and the tags; nothing passes through us.
-            self._call("copy_object", src_key, Bucket=self.bucket, Key=self._object_key(dst_key), CopySource=source)
+            conditional = {"IfNoneMatch": "*"} if self.create_only else {}
+            self._call(
+                "copy_object", dst_key, Bucket=self.bucket, Key=self._object_key(dst_key), CopySource=source, **conditional
+            )
             return
         self._copy_multipart(src_key, dst_key, head, source)
 
@@ -572,7 +577,10 @@ class S3DeliveryStore(DeliveryStoreInterface):
                 MultipartUpload={"Parts": parts},
             )
         except BaseException:
-            self._call("abort_multipart_upload", dst_key, Bucket=self.bucket, Key=dst, UploadId=upload["UploadId"])
+            try:
+                self._call("abort_multipart_upload", dst_key, Bucket=self.bucket, Key=dst, UploadId=upload["UploadId"])
+            except Exception:
+                logger.warning("Could not abort multipart copy %s to %s in %s", upload["UploadId"], dst_key, self.describe())
             raise
         if sha256:
             self._call(

@@ -120,7 +120,7 @@ class TestS3Writes(S3Mixin, TestCase):
         self.assertEqual(self._uploads(), [])
 
     def test_create_only_refuses_to_replace(self):
-        """With create_only, a second write of a key raises FileExistsError and keeps the first bytes."""
+        """With create_only, a second write (or a copy) onto a key raises FileExistsError and keeps the first bytes."""
         store = self.make_store(part_size=5 * MiB, create_only=True)
         with store.write_open(self.filemeta) as writer:
             writer.write(b"first")
@@ -131,6 +131,13 @@ class TestS3Writes(S3Mixin, TestCase):
                         writer.write(b"x" * size)
                 with store.read_open(self.filemeta) as reader:
                     self.assertEqual(reader.read(), b"first")
+        other = FileMeta.objects.create(delivery=self.delivery, filename="b.bin", size=0, checksum="")
+        with store.write_open(other) as writer:
+            writer.write(b"other")
+        with self.assertRaisesMessage(FileExistsError, "exists and create_only is set"):
+            store.copy(other, self.filemeta)
+        with store.read_open(self.filemeta) as reader:
+            self.assertEqual(reader.read(), b"first")
         self.assertEqual([leftover for leftover in store.iter_leftovers() if leftover.kind == "temporary"], [])
 
     def test_copy_of_objects_beyond_copy_object_limit(self):
