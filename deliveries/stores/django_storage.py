@@ -29,6 +29,7 @@ from .base import (
     Leftover,
     StoredObject,
     StoreWriter,
+    positive_int,
 )
 
 __all__ = ["DjangoStorageDeliveryStore"]
@@ -74,7 +75,11 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
                 f"DjangoStorageDeliveryStore prefix {prefix!r}: use a relative directory such as 'deliveries'."
             )
         self.prefix = prefix
-        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self.chunk_size = positive_int(
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size,
+            "chunk_size",
+            "DjangoStorageDeliveryStore",
+        )
 
     @property
     def storage(self):

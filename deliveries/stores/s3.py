@@ -43,6 +43,7 @@ from .base import (
     Leftover,
     StoredObject,
     StoreWriter,
+    positive_int,
 )
 
 try:
@@ -56,6 +57,7 @@ __all__ = ["S3DeliveryStore", "S3StoreUnavailable"]
 
 logger = logging.getLogger(__name__)
 
+NAME = "S3DeliveryStore"
 MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB  # S3's floor for every part but the last
 MAX_PARTS = 10_000
@@ -384,17 +386,17 @@ class S3DeliveryStore(DeliveryStoreInterface):
         self.checksums = _setting(checksums, "DELIVERY_STORE_S3_CHECKSUMS")
         if self.checksums not in CHECKSUM_MODES:
             raise InvalidStoreError(f"S3DeliveryStore checksums {self.checksums!r}: use 'sha256' or 'off'.")
-        self.part_size = int(_setting(part_size, "DELIVERY_STORE_S3_PART_SIZE"))
+        self.part_size = positive_int(_setting(part_size, "DELIVERY_STORE_S3_PART_SIZE"), "part_size", NAME)
         if self.part_size < MIN_PART_SIZE:
             raise InvalidStoreError(f"S3DeliveryStore part_size {self.part_size}: S3 needs at least {MIN_PART_SIZE}.")
         self.create_only = bool(_setting(create_only, "DELIVERY_STORE_S3_CREATE_ONLY"))
-        self.upload_threads = int(_setting(upload_threads, "DELIVERY_STORE_S3_UPLOAD_THREADS"))
-        if self.upload_threads < 1:
-            raise InvalidStoreError(f"S3DeliveryStore upload_threads {self.upload_threads}: use 1 or more.")
+        self.upload_threads = positive_int(
+            _setting(upload_threads, "DELIVERY_STORE_S3_UPLOAD_THREADS"), "upload_threads", NAME
+        )
         self.connect_timeout = float(_setting(connect_timeout, "DELIVERY_STORE_S3_CONNECT_TIMEOUT"))
         self.read_timeout = float(_setting(read_timeout, "DELIVERY_STORE_S3_READ_TIMEOUT"))
-        self.max_attempts = int(_setting(max_attempts, "DELIVERY_STORE_S3_MAX_ATTEMPTS"))
-        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self.max_attempts = positive_int(_setting(max_attempts, "DELIVERY_STORE_S3_MAX_ATTEMPTS"), "max_attempts", NAME)
+        self.chunk_size = positive_int(_setting(chunk_size, "DELIVERY_STORE_CHUNK_SIZE"), "chunk_size", NAME)
         self._init_runtime()
 
     def _init_runtime(self):

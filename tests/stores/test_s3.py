@@ -322,7 +322,8 @@ class TestS3Options(S3Mixin, TestCase):
             ({"addressing_style": "sideways"}, "addressing_style 'sideways'"),
             ({"checksums": "crc"}, "checksums 'crc'"),
             ({"part_size": MiB}, "S3 needs at least"),
-            ({"upload_threads": 0}, "upload_threads 0"),
+            ({"upload_threads": 0}, "refuses upload_threads=0"),
+            ({"chunk_size": -1}, "refuses chunk_size=-1"),
             ({"access_key_id": "only-one", "secret_access_key": ""}, "or neither"),
         ]
         for options, message in cases:

@@ -10,7 +10,7 @@ from django.test import TestCase
 from deliveries.integrity import verify_filemeta
 from deliveries.models import FileMeta
 from deliveries.stores import FsDeliveryStore, S3DeliveryStore
-from tests.test_copying import CONTENTS, CopyMixin
+from tests.deliveries.test_copying import CONTENTS, CopyMixin
 
 
 def run_copystore(*args):
