@@ -167,14 +167,6 @@ def child(argv):
 # ---- the driver ------------------------------------------------------------------------------
 
 
-def _table(headers, rows):
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def measure(server, size):
     """Run every step in its own process; return {step: result}."""
     env = {**os.environ, "BENCH_S3_SERVER": json.dumps(server)}
@@ -199,6 +191,7 @@ def main(argv=None):
     parser.add_argument("--size-mib", type=int, default=256, help="Object size in MiB (default 256).")
     args = parser.parse_args(argv if argv is not None else [])
     sys.path.insert(0, ROOT)
+    from bench.common import print_table
     from tests.seaweedfs import SeaweedFS
 
     size = args.size_mib * MiB
@@ -220,11 +213,11 @@ def main(argv=None):
             f"{peak[0]:.0f}", f"{peak[1]:.0f}",
             f"{peak[0] / peak[1]:.2f}" if peak[1] else "-",
         ])
-    print(f"S3DeliveryStore vs django-storages S3Storage, {args.size_mib} MiB object, SeaweedFS on loopback")
-    print(_table(
+    print_table(
+        f"S3DeliveryStore vs django-storages S3Storage, {args.size_mib} MiB object, SeaweedFS on loopback",
         ["op", "ours MiB/s", "S3Storage MiB/s", "speed ratio", "ours peak MiB", "S3Storage peak MiB", "memory ratio"],
         rows,
-    ))
+    )
 
 
 if __name__ == "__main__":
