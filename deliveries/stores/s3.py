@@ -333,9 +333,11 @@ class S3DeliveryStore(DeliveryStoreInterface):
       ``signature_version``: ``s3v4`` (older versions cannot sign presigned URLs for most servers).
     * ``access_key_id`` / ``secret_access_key``: both, or neither for boto3's usual chain
       (environment, ``~/.aws``, instance roles).
-    * ``checksums``: ``sha256`` sends ``x-amz-checksum-sha256`` with every upload, so the server
-      rejects damaged bodies; ``off`` sends no checksum header at all (and tells boto3 to add none),
-      for S3-compatible servers that reject them (boto3 >= 1.36 adds CRC32 headers by default).
+    * ``checksums``: ``sha256`` sends ``x-amz-checksum-sha256`` with every upload of bytes, so the
+      server rejects damaged bodies; ``off`` sends no checksum header with the bytes (and tells
+      boto3 to add none), for S3-compatible servers that reject them (boto3 >= 1.36 adds CRC32
+      headers by default). boto3 still checksums the small requests S3 requires one for
+      (PutObjectTagging).
     * ``part_size``: bytes per multipart part (>= 5 MiB) and the size up to which one PUT is used.
     * ``upload_threads``: parts of one file sent at once (memory: up to ``upload_threads + 1`` parts).
     * ``create_only``: refuse to replace an existing object (``If-None-Match: *``); a rewrite then

@@ -110,6 +110,28 @@ class TestS3Writes(S3Mixin, TestCase):
         self.assertEqual(head["Metadata"]["sha256"], hashlib.sha256(b"hello").hexdigest())
         self.assertEqual(self.store.object_sha256(self.filemeta), hashlib.sha256(b"hello").hexdigest())
 
+    def test_checksum_switch(self):
+        """checksums='sha256' sends x-amz-checksum-sha256 with every upload of bytes; 'off' sends no checksum header."""
+        cases = [("sha256", 10, True), ("sha256", 6 * MiB, True), ("off", 10, False), ("off", 6 * MiB, False)]
+        for checksums, size, expected in cases:
+            with self.subTest(checksums=checksums, size=size):
+                store = self.make_store(checksums=checksums, part_size=5 * MiB)
+                sent = []
+
+                def record(request, **kwargs):
+                    # The bytes' requests (PutObject, UploadPart); boto3 always checksums PutObjectTagging.
+                    if request.method == "PUT" and "tagging" not in request.url:
+                        sent.append({k.lower() for k in request.headers if "checksum" in k.lower()})
+
+                store.client.meta.events.register("before-send.s3", record)
+                with store.write_open(self.filemeta) as writer:
+                    writer.write(b"x" * size)
+                self.assertTrue(sent)
+                for headers in sent:
+                    self.assertEqual("x-amz-checksum-sha256" in headers, expected, headers)
+                    if not expected:
+                        self.assertEqual(headers, set())
+
     def test_exception_aborts_multipart_upload(self):
         """An exception after some parts aborts the upload: no object, no upload in flight."""
         with self.assertRaises(RuntimeError), self.store.write_open(self.filemeta) as writer:
