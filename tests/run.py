@@ -66,6 +66,10 @@ def postgres_cluster():
     bindir = ensure_postgres()
     user = "postgres" if os.geteuid() == 0 else None
     tmp = tempfile.mkdtemp(prefix="deliverystore-pg-")
+    if len(tmp) > 80:
+        # A Unix socket path may not exceed 107 bytes: a long TMPDIR would break the server's socket.
+        os.rmdir(tmp)
+        tmp = tempfile.mkdtemp(prefix="deliverystore-pg-", dir="/tmp")
     data = os.path.join(tmp, "data")
     if user:
         pw = pwd.getpwnam(user)
