@@ -297,10 +297,7 @@ class _S3RawReader(io.RawIOBase):
             self._body.close()
             self._body = None
 
-    def readinto(self, buffer):
-        want = min(len(buffer), self._size - self._pos)
-        if want <= 0:
-            return 0
+    def _read_body(self, want):
         if self._body is None:
             self._open_body()
         try:
@@ -311,6 +308,18 @@ class _S3RawReader(io.RawIOBase):
         if not data:
             self._close_body()
             raise OSError(f"{self._store.describe()}: object {self._key} ended early at byte {self._pos} of {self._size}")
+        return data
+
+    def readinto(self, buffer):
+        want = min(len(buffer), self._size - self._pos)
+        if want <= 0:
+            return 0
+        try:
+            data = self._read_body(want)
+        except OSError:
+            # A stream left idle (a slow download) may have been closed by the server: open a
+            # new range at the same position, once. The ETag pin keeps the bytes of one version.
+            data = self._read_body(want)
         n = len(data)
         buffer[:n] = data
         self._pos += n

@@ -12,7 +12,7 @@ import uuid
 from unittest import mock
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 from django.test import TestCase, TransactionTestCase, override_settings
 
 from deliveries.models import FileMeta
@@ -224,6 +224,39 @@ class TestS3Reads(S3Mixin, TestCase):
             reader.seek(100)
             self.assertEqual(reader.read(3), data[100:103])
         self.assertEqual(ranges, [f"bytes={2 * MiB + 5}-", "bytes=100-"])
+
+    def test_stream_dropped_by_the_server_is_reopened(self):
+        """A stream that fails between reads (an idle timeout) is reopened once at the same position."""
+        data = os.urandom(3 * MiB)
+        with self.store.write_open(self.filemeta) as writer:
+            writer.write(data)
+
+        class DroppedStream:
+            def read(self, amt=None):
+                raise ReadTimeoutError(endpoint_url="the test")
+
+            def close(self):
+                pass
+
+        opened = []
+        real_get = self.store.client.get_object
+        with mock.patch.object(self.store.client, "get_object", side_effect=lambda **kw: opened.append(kw["Range"]) or real_get(**kw)):
+            with self.store.read_open(self.filemeta) as reader:
+                first = reader.read(MiB + 5)
+                position = reader.raw.tell()
+                reader.raw._body.close()
+                reader.raw._body = DroppedStream()
+                self.assertEqual(first + reader.read(), data)
+        self.assertEqual(opened, ["bytes=0-", f"bytes={position}-"])
+
+    def test_stream_failing_twice_names_the_endpoint(self):
+        """A stream that fails again after reopening raises S3StoreUnavailable naming the endpoint."""
+        with self.store.write_open(self.filemeta) as writer:
+            writer.write(b"x" * MiB)
+        with mock.patch("botocore.response.StreamingBody.read", side_effect=ReadTimeoutError(endpoint_url="e")):
+            with self.store.read_open(self.filemeta) as reader:
+                with self.assertRaisesMessage(S3StoreUnavailable, f"S3 endpoint {self.seaweedfs.endpoint_url}"):
+                    reader.read()
 
     def test_object_replaced_mid_read_fails(self):
         """A reader pinned to one version fails rather than mixing it with a replacement."""
