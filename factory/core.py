@@ -104,7 +104,9 @@ class Factory:
         self.random = random.Random(seed) if seed is not None else None
         self.counters = Counters() if counters is None else counters
         self._plans = {}
-        self._cache = {}  # per-field facts: limits, uniqueness, whether validators need checking
+        # Per-field facts, keyed by id(field) (fields live as long as their model classes, and
+        # Field.__hash__ is slow enough to show in the per-row cost).
+        self._cache, self._keys, self._limits = {}, {}, {}
 
     # --- making and preparing ------------------------------------------------------------------
 
@@ -206,7 +208,11 @@ class Factory:
             return self.test_case.getUniqueInteger()
         if self.random is not None and not self._is_unique(field):
             return self.random.randrange(1, 2**31)
-        return self.counters.next((field.model._meta.label, field.name))
+        key = self._keys.get(id(field))
+        if key is None:
+            model = getattr(field, "model", None)  # None for a field not attached to a model
+            key = self._keys[id(field)] = (model._meta.label if model else "", field.name)
+        return self.counters.next(key)
 
     def pick(self, field, options):
         """The first option, or a seeded random one."""
@@ -214,10 +220,10 @@ class Factory:
 
     def limits(self, field):
         """``(lower, lower_strict, upper, upper_strict)`` from validators and CheckConstraints."""
-        key = ("limits", field)
-        if key not in self._cache:
-            self._cache[key] = limits_for(field)
-        return self._cache[key]
+        limits = self._limits.get(id(field))
+        if limits is None:
+            limits = self._limits[id(field)] = limits_for(field)
+        return limits
 
     def first_valid(self, field, candidates):
         """The first candidate that passes the field's validators."""
@@ -235,13 +241,13 @@ class Factory:
         raise NoValidValueError(field, "; ".join(messages))
 
     def _needs_check(self, field):
-        key = ("check", field)
+        key = ("check", id(field))
         if key not in self._cache:
             self._cache[key] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
         return self._cache[key]
 
     def _is_unique(self, field):
-        key = ("unique", field)
+        key = ("unique", id(field))
         if key not in self._cache:
             self._cache[key] = any(field.name in group for group in unique_groups(field.model))
         return self._cache[key]

@@ -10,6 +10,7 @@ candidate shape that passes is used (``factory.first_valid``).
 """
 
 import datetime
+import ipaddress
 import math
 import os
 import re
@@ -38,6 +39,7 @@ INTEGER_RANGES = {
 BASE_DATE = datetime.date(2000, 1, 1)
 DATE_RANGE = (datetime.date.min.toordinal() - BASE_DATE.toordinal(), datetime.date.max.toordinal() - BASE_DATE.toordinal() - 1)
 ONE_DAY = datetime.timedelta(days=1)
+DOCUMENTATION_IPV6 = int(ipaddress.IPv6Address("2001:db8::"))  # RFC 3849
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def gen_binary(field, factory):
 def gen_ip_address(field, factory):
     n = factory.sequence(field)
     if field.protocol.lower() == "ipv6":
-        return f"2001:db8::{n >> 16 & 0xFFFF:x}:{n & 0xFFFF:x}"
+        return str(ipaddress.IPv6Address(DOCUMENTATION_IPV6 | (n & 0xFFFFFFFF)))
     return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 

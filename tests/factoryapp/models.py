@@ -155,7 +155,10 @@ class UniqueColumns(models.Model):
     name = models.CharField(max_length=8, unique=True)
     number = models.SmallIntegerField(unique=True)
     day = models.DateField(unique=True)
-    flag = models.BooleanField(unique=True)
+
+
+class Switch(models.Model):
+    on = models.BooleanField(unique=True)
 
 
 class Checked(models.Model):
