@@ -418,8 +418,8 @@ class Factory:
     def _save(self, plan, instance, trusted, ctx):
         for spec in plan.fks:
             related = spec.field.get_cached_value(instance, None) if spec.field.is_cached(instance) else None
-            if related is not None:
-                self._saved(related, ctx)
+            if related is not None and related.pk is None:
+                setattr(instance, spec.name, self._saved(related, ctx))  # re-assign: copies the new pk
         if ctx.validate:
             if ctx.using is not None:
                 instance._state.db = ctx.using  # FK and unique checks read the database it goes to

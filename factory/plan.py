@@ -35,7 +35,7 @@ def skipped(field):
 
 
 def is_generic_relation(field):
-    return hasattr(field, "object_id_field_name") and field.many_to_many
+    return field.is_relation and hasattr(field, "object_id_field_name") and hasattr(field, "content_type_field_name")
 
 
 def is_generic_foreign_key(field):
