@@ -40,7 +40,7 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
         for instance in instances:
             if ctx.using is not None:
                 instance._state.db = ctx.using
-            instance.full_clean(exclude=trusted)
+            instance.full_clean(trusted, plan.validate_unique, plan.validate_constraints)
     _insert(plan, instances, ctx)
     _many_to_many(factory, plan, instances, nested, m2m, ctx, auto=generator is None)
     return instances

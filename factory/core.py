@@ -38,6 +38,9 @@ class _Context:
         return _Context(self.save, self.using, self.validate, self.related, (*self.path, _concrete(model)), followed)
 
 
+_DEFAULT_CONTEXTS = {(save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)}
+
+
 def _concrete(model):
     return model._meta.concrete_model
 
@@ -225,6 +228,14 @@ class Factory:
             limits = self._limits[id(field)] = limits_for(field)
         return limits
 
+    def memo(self, field, compute):
+        """``compute(field, factory)``, computed once per field and this factory (ranges, lengths)."""
+        key = (id(field), compute)
+        value = self._cache.get(key, _OMIT)
+        if value is _OMIT:
+            value = self._cache[key] = compute(field, self)
+        return value
+
     def first_valid(self, field, candidates):
         """The first candidate that passes the field's validators."""
         candidates = iter(candidates)
@@ -255,6 +266,8 @@ class Factory:
     # --- the engine --------------------------------------------------------------------------------
 
     def _context(self, attrs, save, validate=True):
+        if "_using" not in attrs and "_validate" not in attrs and "_related" not in attrs:
+            return _DEFAULT_CONTEXTS[save, validate], attrs
         using = attrs.pop("_using", None)
         validate = attrs.pop("_validate", validate)
         related = attrs.pop("_related", False)
@@ -423,7 +436,7 @@ class Factory:
         if ctx.validate:
             if ctx.using is not None:
                 instance._state.db = ctx.using  # FK and unique checks read the database it goes to
-            instance.full_clean(exclude=trusted)
+            instance.full_clean(trusted, plan.validate_unique, plan.validate_constraints)
         instance.save(using=ctx.using, force_insert=True)
 
     def _relate(self, plan, instance, nested, m2m, reverse, ctx, auto):

@@ -46,7 +46,10 @@ DOCUMENTATION_IPV6 = int(ipaddress.IPv6Address("2001:db8::"))  # RFC 3849
 
 def cycle(n, low, high, first):
     """The n-th (n >= 1) of the integers low..high, starting at ``first`` and wrapping around."""
-    first = min(max(first, low), high)
+    if first < low:
+        first = low
+    elif first > high:
+        first = high
     return low + (first - low + n - 1) % (high - low + 1)
 
 
@@ -68,7 +71,7 @@ def ordinal_range(field, factory, low, high, to_ordinal):
     return low, high
 
 
-def length_limits(field):
+def length_limits(field, factory=None):
     """(minimum, maximum) string length from max_length and Min/MaxLengthValidators."""
     low, high = 0, field.max_length
     for validator in field.validators:
@@ -121,28 +124,41 @@ def gen_boolean(field, factory):
 
 
 def gen_integer(field, factory):
-    low, high = INTEGER_RANGES.get(field.get_internal_type(), INTEGER_RANGES["BigIntegerField"])
-    low, high = ordinal_range(field, factory, low, high, lambda value: value)
+    low, high = factory.memo(field, integer_range)
     return cycle(factory.sequence(field), low, high, 1)
+
+
+def integer_range(field, factory):
+    low, high = INTEGER_RANGES.get(field.get_internal_type(), INTEGER_RANGES["BigIntegerField"])
+    return ordinal_range(field, factory, low, high, lambda value: value)
 
 
 def gen_float(field, factory):
     # Halves: 1.5, 2.0, 2.5... exact in binary, so they round-trip through every database.
-    low, high = ordinal_range(field, factory, -(2**52), 2**52, lambda value: value * 2)
+    low, high = factory.memo(field, float_range)
     return cycle(factory.sequence(field), low, high, 3) / 2
 
 
+def float_range(field, factory):
+    return ordinal_range(field, factory, -(2**52), 2**52, lambda value: value * 2)
+
+
 def gen_decimal(field, factory):
+    low, high, first, places = factory.memo(field, decimal_range)
+    # 1.00, 1.01, 1.02...: readable, and distinct over the whole column.
+    return Decimal(cycle(factory.sequence(field), low, high, first)).scaleb(-places)
+
+
+def decimal_range(field, factory):
     places = field.decimal_places or 0
     unit = 10**places
     top = 10 ** (field.max_digits or 28) - 1
     low, high = ordinal_range(field, factory, -top, top, lambda value: Decimal(value) * unit)
-    # 1.00, 1.01, 1.02...: readable, and distinct over the whole column.
-    return Decimal(cycle(factory.sequence(field), low, high, unit if top >= unit else 1)).scaleb(-places)
+    return low, high, unit if top >= unit else 1, places
 
 
 def gen_string(field, factory):
-    low, high = length_limits(field)
+    low, high = factory.memo(field, length_limits)
     n = factory.sequence(field)
     return factory.first_valid(field, chain(string_candidates(field.name, n, low, high), regex_candidates(field, n)))
 
@@ -157,7 +173,7 @@ def regex_candidates(field, n):
 
 
 def gen_email(field, factory):
-    low, high = length_limits(field)
+    low, high = factory.memo(field, length_limits)
     n = factory.sequence(field)
     domain = "@example.com"
     local = fit(f"{field.name}-{n}", 0, None if high is None else max(high - len(domain), 1))
@@ -166,7 +182,7 @@ def gen_email(field, factory):
 
 
 def gen_url(field, factory):
-    low, high = length_limits(field)
+    low, high = factory.memo(field, length_limits)
     n = factory.sequence(field)
     prefix = "https://example.com/"
     path = fit(f"{field.name}-{n}", 0, None if high is None else max(high - len(prefix), 1))
@@ -175,8 +191,12 @@ def gen_url(field, factory):
 
 
 def gen_date(field, factory):
-    low, high = ordinal_range(field, factory, *DATE_RANGE, lambda value: (value - BASE_DATE).days)
+    low, high = factory.memo(field, date_range)
     return BASE_DATE + datetime.timedelta(days=cycle(factory.sequence(field), low, high, 1))
+
+
+def date_range(field, factory):
+    return ordinal_range(field, factory, *DATE_RANGE, lambda value: (value - BASE_DATE).days)
 
 
 def base_datetime():
@@ -186,8 +206,13 @@ def base_datetime():
 
 def gen_datetime(field, factory):
     base = base_datetime()
-    low, high = ordinal_range(field, factory, *DATE_RANGE, lambda value: (_aware_like(value, base) - base) / ONE_DAY)
+    low, high = factory.memo(field, datetime_range)
     return base + datetime.timedelta(days=cycle(factory.sequence(field), low, high, 1))
+
+
+def datetime_range(field, factory):
+    base = base_datetime()
+    return ordinal_range(field, factory, *DATE_RANGE, lambda value: (_aware_like(value, base) - base) / ONE_DAY)
 
 
 def _aware_like(value, base):
@@ -221,7 +246,7 @@ def gen_json(field, factory):
 
 
 def gen_binary(field, factory):
-    low, high = length_limits(field)
+    low, high = factory.memo(field, length_limits)
     return fit(f"{field.name}-{factory.sequence(field)}", low, high).encode()
 
 

@@ -172,6 +172,8 @@ class ModelPlan:
         self.combos = self._combo_groups()
         self.checks = CheckRepair(model)
         self.concrete_parents = bool(meta.concrete_model._meta.parents)
+        # full_clean() rebuilds these lists on every call; skip the steps with nothing to check.
+        self.validate_unique, self.validate_constraints = _validation_steps(model)
 
     @staticmethod
     def _reverse_specs(meta):
@@ -231,6 +233,16 @@ class _GfkPart:
         self.how, self.domain, self.fresh, self.func = SKIP, None, True, None
         self.nullable, self.hook = field.null, None
         self.target = field.related_model
+
+
+def _validation_steps(model):
+    """(any unique check besides an auto pk, any model constraint) for ``full_clean``."""
+    unique_checks, date_checks = model()._get_unique_checks()
+    unique = bool(date_checks) or any(
+        not (len(names) == 1 and isinstance(cls._meta.get_field(names[0]), models.AutoField))
+        for cls, names in unique_checks
+    )
+    return unique, any(constraints for _cls, constraints in model().get_constraints())
 
 
 def limits_for(field):
