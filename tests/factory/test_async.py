@@ -1,7 +1,6 @@
 """amake_one / amake from async code."""
 
-import asyncio
-
+from asgiref.sync import async_to_sync
 from django.test import TransactionTestCase
 
 from factory import Factory
@@ -19,7 +18,8 @@ class AsyncTests(TransactionTestCase):
             bulk = await factory.amake(3, Book, _bulk=True)
             return one, many, bulk
 
-        one, many, bulk = asyncio.run(scenario())
+        # async_to_sync runs the factory's database work back in this thread, on this test's connection.
+        one, many, bulk = async_to_sync(scenario)()
         self.assertEqual(one.title, "async")
         self.assertEqual((len(many), len(bulk)), (2, 3))
         self.assertEqual(Book.objects.count(), 6)
