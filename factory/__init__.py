@@ -14,7 +14,9 @@ Bulk mode, for seeding: ``make(count, Model, _bulk=True, **attrs)`` returns the 
 (primary keys set) and runs a constant number of queries per relation level (one new FK target
 per row, as ``make`` would; pass ``fk=instance`` to share one). Keyword values apply to every
 row; ``fk__field=value`` goes to the FK targets. It skips ``full_clean()`` unless ``_validate=True``
-and sends no save signals. ``Factory(seed=N)`` makes values pseudo-random but reproducible.
+and sends no save signals. It keeps every instance of a call in memory: for millions of rows,
+call it in chunks (say 10,000 rows a call) with one Factory, whose counters carry on between
+calls. ``Factory(seed=N)`` makes values pseudo-random but reproducible.
 
 The precedence of value sources, the control keywords and the hooks (nested ``class Factory`` on a
 model, ``field_mapping``, ``model_generators``) are documented on ``Factory``.

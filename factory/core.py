@@ -15,7 +15,7 @@ from . import generators, mapping
 from .constraints import finite_domain, unique_groups
 from .counters import UNIQUE, Counters
 from .exceptions import NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
-from .plan import CHOICES, CONTENT_TYPE, CREATE, DEFAULT, GENERATE, HOOK, NULL, ModelPlan, get_fields, is_content_type, limits_for
+from .plan import CHOICES, CONTENT_TYPE, CREATE, GENERATE, HOOK, NULL, ModelPlan, get_fields, is_content_type, limits_for
 
 _OMIT = object()  # leave the attribute to the model's constructor (default, db_default, empty FK)
 # Validators every CharField carries and generated strings satisfy by construction.
