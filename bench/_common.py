@@ -20,27 +20,30 @@ def setup_django():
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def run_cases(cases, runs):
+def run_cases(cases, rounds):
     """
-    {name: (median rows/s, best rows/s)} for cases {name: (work, rows)}.
+    {name: (rows/s over all rounds, best round's rows/s)} for cases {name: (work, rows)}.
 
-    Rounds interleave the cases (each round runs every case once), so a slow spell on a shared
-    machine hurts all of them alike; every run is in a transaction rolled back afterwards.
+    Each round runs every case once (``work(rows)``), so a slow spell on a shared machine falls
+    on all of them alike; the first figure is total rows over total time. Every run is in a
+    transaction rolled back afterwards.
     """
-    import statistics
     import time
 
     from django.db import transaction
 
-    rates = {name: [] for name in cases}
-    for _ in range(runs):
+    spent = {name: [] for name in cases}
+    for _ in range(rounds):
         for name, (work, rows) in cases.items():
             with transaction.atomic():
                 start = time.perf_counter()
-                work()
-                rates[name].append(rows / (time.perf_counter() - start))
+                work(rows)
+                spent[name].append(time.perf_counter() - start)
                 transaction.set_rollback(True)
-    return {name: (statistics.median(found), max(found)) for name, found in rates.items()}
+    return {
+        name: (rounds * cases[name][1] / sum(times), cases[name][1] / min(times))
+        for name, times in spent.items()
+    }
 
 
 def book_values(i):

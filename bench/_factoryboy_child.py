@@ -42,9 +42,9 @@ class BookFactory(DjangoModelFactory):
     author = factory.SubFactory(AuthorFactory)
 
 
-rows, runs = int(sys.argv[2]), int(sys.argv[3])
+rows, rounds = int(sys.argv[2]), int(sys.argv[3])
 cases = {
-    "plain": (lambda: plain_create(rows), rows),
-    "factory_boy": (lambda: [BookFactory() for _ in range(rows)], rows),
+    "plain": (plain_create, rows),
+    "factory_boy": (lambda n: [BookFactory() for _ in range(n)], rows),
 }
-print(json.dumps(run_cases(cases, runs)))
+print(json.dumps(run_cases(cases, rounds)))

@@ -109,7 +109,7 @@ class Factory:
         self._plans = {}
         # Per-field facts, keyed by id(field) (fields live as long as their model classes, and
         # Field.__hash__ is slow enough to show in the per-row cost).
-        self._cache, self._keys, self._limits = {}, {}, {}
+        self._cache, self._keys, self._limits, self._checks = {}, {}, {}, {}
 
     # --- making and preparing ------------------------------------------------------------------
 
@@ -239,7 +239,7 @@ class Factory:
     def first_valid(self, field, candidates):
         """The first candidate that passes the field's validators."""
         candidates = iter(candidates)
-        if not self._needs_check(field):
+        if not self.needs_check(field):
             return next(candidates)
         messages = []
         for candidate in candidates:
@@ -251,11 +251,12 @@ class Factory:
                 return candidate
         raise NoValidValueError(field, "; ".join(messages))
 
-    def _needs_check(self, field):
-        key = ("check", id(field))
-        if key not in self._cache:
-            self._cache[key] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
-        return self._cache[key]
+    def needs_check(self, field):
+        """Has the field validators beyond max_length and null characters (which shapes satisfy)?"""
+        found = self._checks.get(id(field))
+        if found is None:
+            found = self._checks[id(field)] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
+        return found
 
     def _is_unique(self, field):
         key = ("unique", id(field))
@@ -295,7 +296,7 @@ class Factory:
     def _fill(self, plan, plain, nested, ctx, prebuilt=None):
         """An unsaved instance and the FK names it got from the factory (no need to re-validate)."""
         values = dict(plain)
-        fixed = set(plain)
+        fixed = set(plain) if plan.checks else None  # what CheckConstraint repairs must not touch
         trusted = []
         combos = self._combos(plan, plain, nested) if plan.combos else None
         for spec in plan.values:
@@ -313,13 +314,15 @@ class Factory:
                 values[name] = self.pick(spec.field, spec.domain)
             elif how == HOOK:
                 values[name] = spec.func(spec.field, self)
-                fixed.add(name)
+                if fixed is not None:
+                    fixed.add(name)
             elif how == NULL:
                 values[name] = None
         for spec in plan.fks:
             name = spec.name
             if name in values or spec.attname in values:
-                fixed.add(name)
+                if fixed is not None:
+                    fixed.add(name)
                 continue
             if combos and name in combos:
                 values[name] = combos[name]
