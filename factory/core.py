@@ -41,6 +41,11 @@ class _Context:
 _DEFAULT_CONTEXTS = {(save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)}
 
 
+def _resolve(model):
+    """A model class, also from an ``"app_label.ModelName"`` string."""
+    return apps.get_model(model) if isinstance(model, str) else model
+
+
 def _concrete(model):
     return model._meta.concrete_model
 
@@ -101,6 +106,8 @@ class Factory:
 
     def __init__(self, test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None):
         self.test_case = test_case
+        # A test case supplies the unique values if it can (testtools' and ours can).
+        self._unique_source = getattr(test_case, "getUniqueInteger", None)
         self.field_mapping = dict(self.DEFAULT_FIELD_MAPPING if field_mapping is None else field_mapping)
         self.model_generators = {**self.DEFAULT_MODEL_GENERATORS, **(model_generators or {})}
         self.seed = seed
@@ -116,12 +123,13 @@ class Factory:
     def make_one(self, model, **attrs):
         """A saved instance, validated with ``full_clean()`` before it is saved."""
         ctx, attrs = self._context(attrs, save=True)
-        return self._instance(model, attrs, ctx)
+        return self._instance(_resolve(model), attrs, ctx)
 
     def make(self, count, model, **attrs):
         """``count`` saved instances; with ``_bulk=True`` inserted with ``bulk_create``."""
         bulk = attrs.pop("_bulk", False)
         ctx, attrs = self._context(attrs, save=True, validate=not bulk)
+        model = _resolve(model)
         if bulk:
             from .bulk import make_bulk
 
@@ -131,10 +139,11 @@ class Factory:
     def prepare_one(self, model, **attrs):
         """An unsaved, unvalidated instance; FKs and M2Ms empty unless ``_related=True``."""
         ctx, attrs = self._context(attrs, save=False, validate=False)
-        return self._instance(model, attrs, ctx)
+        return self._instance(_resolve(model), attrs, ctx)
 
     def prepare(self, count, model, **attrs):
         ctx, attrs = self._context(attrs, save=False, validate=False)
+        model = _resolve(model)
         return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
 
     async def amake_one(self, model, **attrs):
@@ -150,7 +159,7 @@ class Factory:
         ``make_instance``: for use inside those hooks (see testcase.create_user).
         """
         ctx, attrs = self._context(attrs, save=False, validate=False)
-        plan = self._plan(model)
+        plan = self._plan(_resolve(model))
         plain, nested, _m2m, _reverse = plan.split(attrs)
         return self._fill(plan, plain, nested, ctx)[0]
 
@@ -175,8 +184,8 @@ class Factory:
     # --- unique values (django_factory's names, and snake_case aliases) -------------------------
 
     def getUniqueInteger(self):
-        if self.test_case is not None:
-            return self.test_case.getUniqueInteger()
+        if self._unique_source is not None:
+            return self._unique_source()
         return self.counters.next(UNIQUE)
 
     def getUniqueString(self, prefix=None):
@@ -207,9 +216,9 @@ class Factory:
 
     def sequence(self, field):
         """The next number for ``field``: its own counter, the test case's, or a seeded random one."""
-        if self.test_case is not None:
-            return self.test_case.getUniqueInteger()
-        if self.random is not None and not self._is_unique(field):
+        if self._unique_source is not None:
+            return self._unique_source()
+        if self.random is not None and not self.is_unique(field):
             return self.random.randrange(1, 2**31)
         key = self._keys.get(id(field))
         if key is None:
@@ -258,7 +267,10 @@ class Factory:
             found = self._checks[id(field)] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
         return found
 
-    def _is_unique(self, field):
+    def is_unique(self, field):
+        """Is the field part of a unique set (its values then come from its counter)?"""
+        if getattr(field, "model", None) is None:
+            return False
         key = ("unique", id(field))
         if key not in self._cache:
             self._cache[key] = any(field.name in group for group in unique_groups(field.model))

@@ -240,6 +240,8 @@ def gen_duration(field, factory):
 
 
 def gen_uuid(field, factory):
+    if factory.random is not None and not factory.is_unique(field):
+        return uuid.UUID(int=factory.random.getrandbits(128), version=4)
     return uuid.UUID(int=factory.sequence(field))
 
 

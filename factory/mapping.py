@@ -10,6 +10,7 @@ view whose ``.copy()`` is a plain dict to extend.
 from django.db import models
 
 from . import generators
+from .postgres import postgres_mapping
 
 DEFAULT_FIELD_MAPPING = {
     models.BooleanField: generators.gen_boolean,
@@ -37,6 +38,7 @@ DEFAULT_FIELD_MAPPING = {
     models.FileField: generators.gen_file,
     models.ImageField: generators.gen_image,
     models.FilePathField: generators.gen_file_path,
+    **postgres_mapping(),  # ArrayField, HStoreField, the range fields: only with a PostgreSQL driver
 }
 
 

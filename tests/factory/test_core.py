@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase, TestCase
 
 from factory import Counters, Factory
-from tests.factoryapp.models import Author, Book, Choicy, Member, Optional, Validated, Volunteer
+from tests.factoryapp.models import AllFields, Author, Book, Choicy, Member, Optional, Validated, Volunteer
 
 
 class MakeAndPrepareTests(TestCase):
@@ -206,3 +206,23 @@ class PrecedenceTests(SimpleTestCase):
     def test_field_mapping_last(self):
         """Without any of the above the field mapping's generator is used."""
         self.assertEqual(Factory().prepare_one(Author).name, "name-1")
+
+
+class ModelLabelTests(TestCase):
+    def test_model_given_as_label(self):
+        """Every method accepts "app_label.ModelName" for the model."""
+        factory = Factory()
+        self.assertIsInstance(factory.make_one("factoryapp.Book"), Book)
+        self.assertEqual(len(factory.make(2, "factoryapp.Book", _bulk=True)), 2)
+        self.assertIsInstance(factory.prepare_one("factoryapp.Author"), Author)
+        self.assertEqual(len(factory.prepare(2, "factoryapp.Author")), 2)
+
+    def test_plain_test_case_as_test_case(self):
+        """A test case without getUniqueInteger (plain Django) leaves the counters to the factory."""
+        self.assertEqual(Factory(test_case=self).prepare_one(Author).name, "name-1")
+
+    def test_seeded_uuid_is_random_version_4(self):
+        """A seeded factory gives version-4 UUIDs, the same for the same seed."""
+        first, again = Factory(seed=1).prepare_one(AllFields), Factory(seed=1).prepare_one(AllFields)
+        self.assertEqual(first.uuid.version, 4)
+        self.assertEqual(first.uuid, again.uuid)
