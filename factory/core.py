@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from . import generators, mapping
+from .bulk import make_bulk
 from .constraints import finite_domain, unique_groups
 from .counters import UNIQUE, Counters
 from .exceptions import NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
@@ -131,8 +132,6 @@ class Factory:
         ctx, attrs = self._context(attrs, save=True, validate=not bulk)
         model = _resolve(model)
         if bulk:
-            from .bulk import make_bulk
-
             return make_bulk(self, model, count, attrs, ctx)
         return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
 

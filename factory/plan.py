@@ -249,7 +249,9 @@ def limits_for(field):
     """Min/MaxValueValidators and CheckConstraint bounds: [lower, lower_strict, upper, upper_strict]."""
     from django.core.validators import MaxValueValidator, MinValueValidator
 
-    lower, lower_strict, upper, upper_strict = check_limits(field.model).get(field.name, [None, False, None, False])
+    model = getattr(field, "model", None)  # None for a field not attached to a model
+    checks = check_limits(model) if model is not None else {}
+    lower, lower_strict, upper, upper_strict = checks.get(field.name, [None, False, None, False])
     for validator in field.validators:
         limit = getattr(validator, "limit_value", None)
         limit = limit() if callable(limit) else limit

@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 from django.core.files.images import get_image_dimensions
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.test import SimpleTestCase, TestCase, override_settings
 
@@ -138,3 +139,11 @@ class FileFieldTests(TestCase):
         field.set_attributes_from_name("source")
         with self.assertRaisesMessage(NoValidValueError, "Cannot generate a value for source"):
             Factory().generate_value(field)
+
+
+class DetachedFieldTests(SimpleTestCase):
+    def test_field_without_model(self):
+        """generate_value works on a field that belongs to no model."""
+        field = models.IntegerField(validators=[MinValueValidator(5)])
+        field.set_attributes_from_name("level")
+        self.assertEqual(Factory().generate_value(field), 5)
