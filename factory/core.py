@@ -225,6 +225,11 @@ class Factory:
             key = self._keys[id(field)] = (model._meta.label if model else "", field.name)
         return self.counters.next(key)
 
+    @property
+    def counts_per_field(self):
+        """Does ``sequence(field)`` count 1, 2, 3... for each field (no test case supplying them)?"""
+        return self._unique_source is None
+
     def pick(self, field, options):
         """The first option, or a seeded random one."""
         return options[0] if self.random is None else self.random.choice(options)

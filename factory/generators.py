@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.validators import MaxLengthValidator, MinLengthValidator, RegexValidator
 
-from .exceptions import NoValidValueError
+from .exceptions import NoValidValueError, UniqueExhaustedError, field_label
 from .regex import nth_match
 
 # Column ranges by Django's internal type (the same on every backend Django supports).
@@ -43,6 +43,17 @@ DOCUMENTATION_IPV6 = int(ipaddress.IPv6Address("2001:db8::"))  # RFC 3849
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+def ranged(field, factory, low, high, first):
+    """The next value of ``field`` in low..high; a unique field that has used them all raises."""
+    n = factory.sequence(field)
+    if n > high - low + 1 and factory.counts_per_field and factory.is_unique(field):
+        raise UniqueExhaustedError(
+            f"{field_label(field)} is unique and all {high - low + 1} values its column, validators "
+            f"and constraints allow are used; pass {field.name}=... or widen the range."
+        )
+    return cycle(n, low, high, first)
+
 
 def cycle(n, low, high, first):
     """The n-th (n >= 1) of the integers low..high, starting at ``first`` and wrapping around."""
@@ -125,7 +136,7 @@ def gen_boolean(field, factory):
 
 def gen_integer(field, factory):
     low, high = factory.memo(field, integer_range)
-    return cycle(factory.sequence(field), low, high, 1)
+    return ranged(field, factory, low, high, 1)
 
 
 def integer_range(field, factory):
@@ -136,7 +147,7 @@ def integer_range(field, factory):
 def gen_float(field, factory):
     # Halves: 1.5, 2.0, 2.5... exact in binary, so they round-trip through every database.
     low, high = factory.memo(field, float_range)
-    return cycle(factory.sequence(field), low, high, 3) / 2
+    return ranged(field, factory, low, high, 3) / 2
 
 
 def float_range(field, factory):
@@ -146,7 +157,7 @@ def float_range(field, factory):
 def gen_decimal(field, factory):
     low, high, first, places = factory.memo(field, decimal_range)
     # 1.00, 1.01, 1.02...: readable, and distinct over the whole column.
-    return Decimal(cycle(factory.sequence(field), low, high, first)).scaleb(-places)
+    return Decimal(ranged(field, factory, low, high, first)).scaleb(-places)
 
 
 def decimal_range(field, factory):
@@ -194,7 +205,7 @@ def gen_url(field, factory):
 
 def gen_date(field, factory):
     low, high = factory.memo(field, date_range)
-    return BASE_DATE + datetime.timedelta(days=cycle(factory.sequence(field), low, high, 1))
+    return BASE_DATE + datetime.timedelta(days=ranged(field, factory, low, high, 1))
 
 
 def date_range(field, factory):
@@ -209,7 +220,7 @@ def base_datetime():
 def gen_datetime(field, factory):
     base = base_datetime()
     low, high = factory.memo(field, datetime_range)
-    return base + datetime.timedelta(days=cycle(factory.sequence(field), low, high, 1))
+    return base + datetime.timedelta(days=ranged(field, factory, low, high, 1))
 
 
 def datetime_range(field, factory):

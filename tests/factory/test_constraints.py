@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.test import SimpleTestCase, TestCase
 
 from factory import Factory, UniqueExhaustedError, UnsatisfiableConstraintError
-from tests.factoryapp.models import Author, Checked, Release, Switch, UniqueColumns, UniqueFlags, UniqueTogether, Unsatisfiable
+from tests.factoryapp.models import Author, Checked, Release, Seat, Switch, UniqueColumns, UniqueFlags, UniqueTogether, Unsatisfiable
 
 
 class UniqueTests(TestCase):
@@ -23,6 +23,13 @@ class UniqueTests(TestCase):
         self.assertEqual([factory.make_one(Switch).on for _ in range(2)], [False, True])
         with self.assertRaisesMessage(UniqueExhaustedError, "factoryapp.Switch: the unique set (on) allows only 2"):
             factory.make_one(Switch)
+
+    def test_unique_narrow_range_exhausted(self):
+        """A unique integer limited to 0..3 gives 1, 2, 3, 0, then raises UniqueExhaustedError."""
+        factory = Factory()
+        self.assertEqual([factory.make_one(Seat).number for _ in range(4)], [1, 2, 3, 0])
+        with self.assertRaisesMessage(UniqueExhaustedError, "factoryapp.Seat.number is unique and all 4 values"):
+            factory.make_one(Seat)
 
     def test_unique_constraint_over_finite_domains(self):
         """UniqueConstraint(bool, 2-choice) yields all 4 combinations, then a clear error."""

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from factory import Factory, TestCase, TransactionTestCase
-from tests.factoryapp.models import Author
+from tests.factoryapp.models import Author, Seat
 
 
 class TestCaseTests(TestCase):
@@ -32,6 +32,10 @@ class TestCaseTests(TestCase):
         user = self.factory.make_one(get_user_model(), password=password)
         logged_in = self.client.login(username=user.username, password=password)
         self.assertTrue(logged_in)
+
+    def test_narrow_unique_field_with_shared_counter(self):
+        """With the test case's shared counter a narrow unique field still gets a value."""
+        self.assertLessEqual(self.factory.make_one(Seat).number, 3)
 
     def test_unique_methods(self):
         """The test case offers testtools' getUniqueInteger/getUniqueString."""

@@ -157,6 +157,10 @@ class UniqueColumns(models.Model):
     day = models.DateField(unique=True)
 
 
+class Seat(models.Model):
+    number = models.PositiveSmallIntegerField(unique=True, validators=[validators.MaxValueValidator(3)])
+
+
 class Switch(models.Model):
     on = models.BooleanField(unique=True)
 
