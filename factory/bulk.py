@@ -61,7 +61,7 @@ def _targets(factory, plan, count, given, nested, ctx):
         if {spec.name, spec.ct_field, spec.fk_field} & given or spec.hook is not None:
             continue
         ct_field = plan.meta.get_field(spec.ct_field)
-        target = factory.generic_target_model(spec)
+        target = factory._generic_target_model(spec)
         if not (ct_field.null and ct_field.blank) and not is_content_type(target):
             prebuilt[spec.name] = make_bulk(factory, target, count, {}, ctx.child(plan.model))
     return prebuilt

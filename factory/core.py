@@ -340,9 +340,6 @@ class Factory:
                 if fixed is not None:
                     fixed.add(name)
                 continue
-            if combos and name in combos:
-                values[name] = combos[name]
-                continue
             value, own = self._foreign_key(plan, spec, nested.get(name), ctx, prebuilt)
             if value is not _OMIT:
                 values[name] = value
@@ -400,12 +397,13 @@ class Factory:
         ct_field = plan.meta.get_field(spec.ct_field)
         if not ctx.save or (ct_field.null and ct_field.blank):
             return None
-        target = self.generic_target_model(spec)
+        target = self._generic_target_model(spec)
         if is_content_type(target):
             return self._content_type(plan.model, ctx)
         return self._instance(target, {}, ctx.child(plan.model))
 
-    def generic_target_model(self, spec):
+    def _generic_target_model(self, spec):
+        """The model whose new instance a GenericForeignKey points at (looked up once)."""
         key = ("gfk", spec.model, spec.name)
         if key not in self._cache:
             self._cache[key] = spec.target_model()
