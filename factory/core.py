@@ -345,14 +345,20 @@ class Factory:
                 values[name] = value
                 if own:
                     trusted.append(name)
+        generic = {}
         for spec in plan.gfks:
             if spec.name in values or spec.ct_field in values or spec.fk_field in values:
                 continue
             target = self._generic_target(plan, spec, ctx, prebuilt)
             if target is not None:
-                values[spec.name] = target
+                generic[spec.name] = target
                 trusted.append(spec.ct_field)
-        instance = plan.model(**values)
+        if values.keys() <= plan.init_keys:
+            instance = plan.build(values)
+        else:  # properties, private fields...: Django sorts them out (or names what is unknown)
+            instance = plan.model(**values)
+        for name, target in generic.items():
+            setattr(instance, name, target)
         if plan.checks:
             plan.checks.apply(instance, fixed)
         return instance, trusted
