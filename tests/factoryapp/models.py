@@ -304,6 +304,7 @@ class Member(models.Model):
 
 class Team(models.Model):
     people = models.ManyToManyField(Member)
+    mascots = models.ManyToManyField(Tag)
     leader = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="led")
 
     class Factory:
