@@ -8,49 +8,49 @@ from tests.factoryapp.models import AllFields, Author, Book, Choicy, Member, Opt
 
 
 class MakeAndPrepareTests(TestCase):
-    def test_make_one__saves_a_valid_instance(self):
+    def test_make_one_saves_a_valid_instance(self):
         """make_one returns a saved instance that passes full_clean()."""
         book = Factory().make_one(Book)
         self.assertIsNotNone(book.pk)
         self.assertTrue(Book.objects.filter(pk=book.pk).exists())
         book.full_clean()
 
-    def test_make__count_first_model_second(self):
+    def test_make_count_first_model_second(self):
         """make(count, Model, **attrs) saves count instances with the given attrs."""
         books = Factory().make(3, Book, title="Dune")
         self.assertEqual([b.title for b in books], ["Dune"] * 3)
         self.assertEqual(Book.objects.filter(title="Dune").count(), 3)
 
-    def test_make_one__validates_before_saving(self):
+    def test_make_one_validates_before_saving(self):
         """An invalid keyword raises ValidationError and nothing is inserted."""
         with self.assertRaises(ValidationError):
             Factory().make_one(Validated, score=99)
         self.assertFalse(Validated.objects.exists())
 
-    def test_make_one__validate_false_skips_full_clean(self):
+    def test_make_one_validate_false_skips_full_clean(self):
         """_validate=False saves without full_clean()."""
         row = Factory().make_one(Validated, score=99, _validate=False)
         self.assertEqual(Validated.objects.get(pk=row.pk).score, 99)
 
-    def test_prepare_one__no_query_no_fk(self):
+    def test_prepare_one_no_query_no_fk(self):
         """prepare_one neither saves nor queries, and leaves FKs empty."""
         with self.assertNumQueries(0):
             book = Factory().prepare_one(Book)
         self.assertIsNone(book.pk)
         self.assertIsNone(book.author_id)
 
-    def test_prepare_one__related_prepares_fk_targets(self):
+    def test_prepare_one_related_prepares_fk_targets(self):
         """_related=True gives unsaved FK targets instead of empty FKs."""
         with self.assertNumQueries(0):
             book = Factory().prepare_one(Book, _related=True)
         self.assertIsNone(book.author.pk)
         self.assertEqual(book.author.name, "name-1")
 
-    def test_prepare_one__does_not_validate(self):
+    def test_prepare_one_does_not_validate(self):
         """prepare_one accepts values full_clean() would reject."""
         self.assertEqual(Factory().prepare_one(Validated, score=99).score, 99)
 
-    def test_prepare__count(self):
+    def test_prepare_count(self):
         """prepare(count, Model) returns count unsaved instances with distinct values."""
         books = Factory().prepare(3, Book)
         self.assertEqual([b.title for b in books], ["title-1", "title-2", "title-3"])
@@ -85,7 +85,7 @@ class DeterminismTests(SimpleTestCase):
         factory.reset()
         self.assertEqual(factory.prepare_one(Author).name, "name-1")
 
-    def test_seed__reproducible_and_random(self):
+    def test_seed_reproducible_and_random(self):
         """A seeded factory gives pseudo-random values, the same for the same seed."""
         draw = lambda seed: [(b.pages, b.is_active, b.title) for b in Factory(seed=seed).prepare(20, Book)]  # noqa: E731
         self.assertEqual(draw(7), draw(7))
@@ -93,7 +93,7 @@ class DeterminismTests(SimpleTestCase):
         self.assertGreater(len({pages for pages, _, _ in draw(7)}), 15)
         self.assertEqual({active for _, active, _ in draw(7)}, {False, True})
 
-    def test_seed__reset_replays(self):
+    def test_seed_reset_replays(self):
         """reset() on a seeded factory replays the same values."""
         factory = Factory(seed=3)
         first = [b.pages for b in factory.prepare(5, Book)]
@@ -147,11 +147,11 @@ class UniqueValueTests(SimpleTestCase):
 
 
 class GenerateValueTests(SimpleTestCase):
-    def test_generate_value__choices_first(self):
+    def test_generate_value_choices_first(self):
         """generate_value gives a choices field its first choice."""
         self.assertEqual(Factory().generate_value(Choicy._meta.get_field("status")), "draft")
 
-    def test_generate_value__ignores_default_and_null(self):
+    def test_generate_value_ignores_default_and_null(self):
         """generate_value generates even for fields with a default or null and blank."""
         factory = Factory()
         self.assertEqual(factory.generate_value(Optional._meta.get_field("with_default")), 1)
