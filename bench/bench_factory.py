@@ -19,7 +19,11 @@ same figure of the named baseline measured in the same run:
 
 Aims (issue 3): make_one >= 0.8x the plain loop; bulk >= 0.6x bulk_create; prepare_one >= 30,000 rows/s.
 
+    python -m bench factory      # through `make bench`'s runner
     python -m bench.bench_factory [--rows 200] [--bulk-rows 1000] [--runs 40] [--no-factory-boy] [--json]
+
+``main()`` runs the measurement in a child process with its own settings, so it can share a
+process with other benchmarks.
 """
 
 import argparse
@@ -108,11 +112,14 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=40, help="rounds (default 40)")
     parser.add_argument("--no-factory-boy", action="store_true", help="skip factory_boy (needs PyPI the first time)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
+    argv = list(argv or [])
     args = parser.parse_args(argv)
-    if os.environ.get("DJANGO_SETTINGS_MODULE") or _configured():
-        # This benchmark owns its settings (in-memory SQLite): run it in a process of its own.
+    if not args.here:
+        # The benchmark owns its settings (in-memory SQLite): it runs in a process of its own, so
+        # it neither depends on nor changes the settings of `python -m bench`'s process.
         env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-        return subprocess.call([sys.executable, "-m", "bench.bench_factory", *(argv or sys.argv[1:])], cwd=ROOT, env=env)
+        return subprocess.call([sys.executable, "-m", "bench.bench_factory", "--here", *argv], cwd=ROOT, env=env)
     setup_django()
     results = measure(args.rows, args.bulk_rows, args.runs)
     if not args.no_factory_boy:
@@ -129,11 +136,5 @@ def main(argv=None):
     return 0
 
 
-def _configured():
-    from django.conf import settings
-
-    return settings.configured
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
