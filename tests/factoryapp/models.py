@@ -15,6 +15,11 @@ from .fields import LegacyIntegerField, OpaqueField, UpperCharField
 FILES_DIR = Path(__file__).resolve().parent / "files"
 
 
+def files_dir():
+    """FilePathField's path, as a callable so migrations do not record this checkout's location."""
+    return str(FILES_DIR)
+
+
 # --- the benchmark pair: 5 fields and one FK -----------------------------------------------------
 
 class Author(models.Model):
@@ -75,8 +80,8 @@ class Attachment(models.Model):
     picture = models.ImageField(upload_to="pictures", width_field="picture_width", height_field="picture_height")
     picture_width = models.PositiveIntegerField(null=True, blank=True)
     picture_height = models.PositiveIntegerField(null=True, blank=True)
-    source = models.FilePathField(path=str(FILES_DIR), match=r"\.txt$", recursive=True, max_length=300)
-    folder = models.FilePathField(path=str(FILES_DIR), allow_files=False, allow_folders=True, max_length=300)
+    source = models.FilePathField(path=files_dir, match=r"\.txt$", recursive=True, max_length=300)
+    folder = models.FilePathField(path=files_dir, allow_files=False, allow_folders=True, max_length=300)
 
 
 class Computed(models.Model):
