@@ -3,7 +3,6 @@
 import datetime
 import math
 import random
-from dataclasses import dataclass, field as dataclass_field
 from types import MappingProxyType
 
 from asgiref.sync import sync_to_async
@@ -23,20 +22,27 @@ _OMIT = object()  # leave the attribute to the model's constructor (default, db_
 _LENGTH_VALIDATORS = ("MaxLengthValidator", "ProhibitNullCharactersValidator")
 
 
-@dataclass(frozen=True)
 class _Context:
     """One call's options, handed down to the instances it creates for relations."""
 
-    save: bool
-    using: str | None = None
-    validate: bool = True
-    related: bool = False
-    path: tuple = ()  # concrete models being built above this one: cycles stop here
-    followed: frozenset = dataclass_field(default_factory=frozenset)  # non-null FKs followed into a cycle
+    __slots__ = ("save", "using", "validate", "related", "path", "followed", "_children")
+
+    def __init__(self, save, using=None, validate=True, related=False, path=(), followed=frozenset()):
+        self.save, self.using, self.validate, self.related = save, using, validate, related
+        self.path = path  # concrete models being built above this one: cycles stop here
+        self.followed = followed  # non-null FKs followed into a cycle
+        self._children = {}
 
     def child(self, model, follow=None):
-        followed = self.followed | {follow} if follow is not None else self.followed
-        return _Context(self.save, self.using, self.validate, self.related, (*self.path, _concrete(model)), followed)
+        """The context for relations of ``model`` (made once per context, model and FK)."""
+        key = (model, follow)
+        child = self._children.get(key)
+        if child is None:
+            followed = self.followed | {follow} if follow is not None else self.followed
+            child = self._children[key] = _Context(
+                self.save, self.using, self.validate, self.related, (*self.path, _concrete(model)), followed
+            )
+        return child
 
 
 _DEFAULT_CONTEXTS = {(save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)}
@@ -306,7 +312,8 @@ class Factory:
             instance, trusted = self._fill(plan, plain, nested, ctx)
         if ctx.save:
             self._save(plan, instance, trusted, ctx)
-            self._relate(plan, instance, nested, m2m, reverse, ctx, auto=generator is None)
+            if plan.m2ms or reverse:
+                self._relate(plan, instance, nested, m2m, reverse, ctx, auto=generator is None)
         return instance
 
     def _fill(self, plan, plain, nested, ctx, prebuilt=None):
