@@ -266,12 +266,13 @@ class _GfkPart:
 
 def _validation_steps(model):
     """(any unique check besides an auto pk, any model constraint) for ``full_clean``."""
-    unique_checks, date_checks = model()._get_unique_checks()
+    bare = model.__new__(model)  # both methods read only the class: no __init__, no signals
+    unique_checks, date_checks = bare._get_unique_checks()
     unique = bool(date_checks) or any(
         not (len(names) == 1 and isinstance(cls._meta.get_field(names[0]), models.AutoField))
         for cls, names in unique_checks
     )
-    return unique, any(constraints for _cls, constraints in model().get_constraints())
+    return unique, any(constraints for _cls, constraints in bare.get_constraints())
 
 
 def limits_for(field):
