@@ -20,7 +20,7 @@ from django.urls import reverse
 from deliveries.models import Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.deliveries.admin_fixtures import make_user
+from tests.deliveries.admin_fixtures import body, make_user
 from tests.e2e.conftest import browser, live_server, memory_store_e2e, page  # noqa: F401 (fixtures)
 from tests.e2e.test_admin_browser import log_in
 
@@ -120,10 +120,6 @@ def scripts_in(page_html):
     finder = ScriptFinder()
     finder.feed(page_html)
     return finder.found
-
-
-def body(response):
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 class TestActiveContentHeaders(TestCase):

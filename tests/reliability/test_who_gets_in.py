@@ -19,7 +19,7 @@ from django.urls import reverse
 from deliveries.models import Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.deliveries.admin_fixtures import make_user, png_bytes
+from tests.deliveries.admin_fixtures import body, make_user, png_bytes
 
 MARKER = f"TOP-SECRET-{secrets.token_hex(8)}"
 SECRET_V1 = f"first draft\n{MARKER} version one\n".encode()
@@ -55,11 +55,6 @@ NO_BYTES = {
 # What each kind of user gets: "login" (a redirect to the login page), "denied" (403), "bytes".
 LOGIN, DENIED, BYTES = "login", "denied", "bytes"
 FILE_PERMS = ["view_filemeta", "view_delivery"]
-
-
-def body(response):
-    """The body of any response, streamed or not."""
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 class WhoGetsInMixin:
