@@ -387,6 +387,10 @@ def test_control_payloads_fire_when_rendered(page, traces, live_server, active, 
         before = len(recorder.hits)
         url = live_server.url + reverse("admin:deliveries_filemeta_download", args=[filemeta.pk])
         render_download(page, url, NATIVE_TYPES[name], keep=())
+        for _ in range(50):  # the payload's requests reach the server a moment later; wait up to 5 s
+            if len(recorder.hits) > before:
+                break
+            page.wait_for_timeout(100)
         assert len(recorder.hits) > before, name
         assert any(trace.startswith("dialog:") for trace in traces), (name, traces)
 
