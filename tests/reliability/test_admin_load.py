@@ -125,24 +125,23 @@ class LoadClient:
         reply = self.fetch(self.url("hello.py", "download"), {"If-None-Match": f'"sha256-{source.sha256}"'})
         self.check(kind, reply, 304, sha256=hashlib.sha256(b"").hexdigest())
 
-    def kind_preview_text(self, kind):
-        reply = self.fetch(self.url("hello.py", "preview"), keep=True)
+    def check_page(self, kind, path, needle):
+        """An admin page: 200, and ``needle`` (bytes) on it."""
+        reply = self.fetch(path, keep=True)
         self.check(kind, reply, 200)
-        if b'<span class="k">def</span>' not in reply.body:
-            self.errors.append(f"{kind}: no highlighted source on the page")
+        if needle not in reply.body:
+            self.errors.append(f"{kind}: {needle!r} is not on {path}")
+
+    def kind_preview_text(self, kind):
+        self.check_page(kind, self.url("hello.py", "preview"), b'<span class="k">def</span>')
 
     def kind_preview_hex(self, kind):
         offset = self.rng.randrange(BIG_SIZE) // 4096 * 4096
-        reply = self.fetch(self.url("big.bin", "preview") + f"?mode=hex&offset={offset}", keep=True)
-        self.check(kind, reply, 200)
-        if f'<td class="offset">{offset:08x}</td>'.encode() not in reply.body:
-            self.errors.append(f"{kind}: no hex row at {offset:08x}")
+        row = f'<td class="offset">{offset:08x}</td>'.encode()
+        self.check_page(kind, self.url("big.bin", "preview") + f"?mode=hex&offset={offset}", row)
 
     def kind_file_page(self, kind):
-        reply = self.fetch(self.url("photo.png", "change"), keep=True)
-        self.check(kind, reply, 200)
-        if b'class="image-preview"' not in reply.body:
-            self.errors.append(f"{kind}: no image preview on the file's page")
+        self.check_page(kind, self.url("photo.png", "change"), b'class="image-preview"')
 
     def kind_thumbnail(self, kind):
         reply = self.fetch(self.url("photo.png", "preview/image"), keep=True)
@@ -160,10 +159,7 @@ class LoadClient:
             self.errors.append(f"{kind}: members {sorted(got)} do not match the delivered files")
 
     def kind_compare(self, kind):
-        reply = self.fetch(f"/admin/deliveries/delivery/{self.site.made['deliveries'][1]}/compare/", keep=True)
-        self.check(kind, reply, 200)
-        if b"diff_chg" not in reply.body:
-            self.errors.append(f"{kind}: no diff on the page")
+        self.check_page(kind, f"/admin/deliveries/delivery/{self.site.made['deliveries'][1]}/compare/", b"diff_chg")
 
 
 class Expected:
