@@ -212,7 +212,7 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
     def files(self, obj):
         return children_link(FileMeta, "files", delivery__id__exact=obj.pk) if obj.pk else "-"
 
-    @admin.action(description="Verify the files of the selected deliveries", permissions=["view"])
+    @admin.action(description="Verify the files of the selected deliveries", permissions=["verify"])
     def verify_selected(self, request, queryset):
         filemetas = FileMeta.objects.filter(delivery__in=queryset).order_by("pk")
         report_outcome(self, request, verify_many(filemetas.iterator()))
@@ -364,6 +364,6 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     def assignment_link(self, obj):
         return change_link(obj.delivery.assignment_group.assignment)
 
-    @admin.action(description="Verify selected files (re-read and check size and SHA-256)", permissions=["view"])
+    @admin.action(description="Verify selected files (re-read and check size and SHA-256)", permissions=["verify"])
     def verify_selected(self, request, queryset):
         report_outcome(self, request, verify_many(queryset.order_by("pk").iterator()))

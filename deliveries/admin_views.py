@@ -90,6 +90,10 @@ def _missing_reason(filemeta):
 class BytesViewsMixin:
     """What every byte view of a ModelAdmin starts with."""
 
+    def has_verify_permission(self, request):
+        """The "verify" action permission: reading files' bytes needs the file permission too."""
+        return can_view_bytes(request.user) and self.has_view_or_change_permission(request)
+
     def get_object_showing_bytes(self, request, object_id):
         """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
         _require_bytes_permission(request)

@@ -56,6 +56,11 @@ def make_samples(prefix="adm"):
     return samples
 
 
+def body(response):
+    """The body of any response, streamed or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 class AdminFixtureMixin:
     """
     A fresh MemoryDeliveryStore per test, and: ``superuser``, ``viewer`` (staff, view permission
@@ -77,4 +82,4 @@ class AdminFixtureMixin:
 
     def content(self, response):
         """The body of any response, streamed or not."""
-        return b"".join(response.streaming_content) if response.streaming else response.content
+        return body(response)

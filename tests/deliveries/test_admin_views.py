@@ -54,6 +54,16 @@ class TestPermissions(AdminFixtureMixin, TestCase):
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 403)
 
+    def test_verify_action_needs_file_permission(self):
+        """The deliveries' "verify selected" reads files' bytes: it is offered only with the file permission."""
+        self.login(make_user("deliveries-only", perms=["view_delivery"]))
+        url = reverse("admin:deliveries_delivery_changelist")
+        self.assertNotContains(self.client.get(url), "verify_selected")
+        self.client.post(url, {"action": "verify_selected", "_selected_action": [self.first.pk], "index": 0})
+        self.assertFalse(FileMeta.objects.exclude(status=FileMeta.Status.UNVERIFIED).exists())
+        self.login(self.viewer)
+        self.assertContains(self.client.get(url), "verify_selected")
+
     def test_viewer_allowed(self):
         """Staff with the view permission see every byte URL."""
         self.login(self.viewer)
