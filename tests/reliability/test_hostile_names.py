@@ -65,3 +65,4 @@ class TestHostileFilenames(TestCase):
         for path in snapshot(self.root):
             self.assertRegex(path, r"^\d+(/\d{3}(/\d+)?)?$")
         self.assertEqual(FileMeta.objects.count(), stored)
+        print(f"\nhostile filenames: {len(CORPUS)} tried, {refused} refused with a message, {stored} stored safely, 0 escapes")
