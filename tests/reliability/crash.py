@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db import connections
 
 PAYLOAD_CHUNK = 64 * 1024
+CALIBRATION_TIMEOUT = 60
 
 
 def payload_chunks(trial, size):
@@ -80,7 +81,12 @@ def time_one_write(delivery, size):
 
     start = time.perf_counter()
     pid, read_fd = _fork_writer(delivery, -1, size)
-    os.waitpid(pid, 0)
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.perf_counter() - start > CALIBRATION_TIMEOUT:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"one uninterrupted write took over {CALIBRATION_TIMEOUT} s: the child hung")
+        time.sleep(0.005)
     os.close(read_fd)
     elapsed = time.perf_counter() - start
     FileMeta.objects.filter(delivery=delivery, filename="trial--1.bin").delete()
