@@ -50,3 +50,4 @@ class FileMetaAdmin(admin.ModelAdmin):
     list_select_related = ["delivery__assignment_group__assignment__period__subject"]
     search_fields = ["filename", "=checksum"]
     raw_id_fields = ["delivery"]
+from . import admin_health  # noqa: F401,E402  (registers the "Store health" page)

@@ -1,0 +1,174 @@
+"""manage.py checkstore: every fault injected into every local backend, asserted by code, JSON and exit status."""
+
+import os
+from io import StringIO
+from unittest import mock
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase, TransactionTestCase
+
+from deliveries.models import FileMeta, StoreCheckRun, StoredBlob
+from deliveries.stores import (
+    DatabaseDeliveryStore,
+    DbmDeliveryStore,
+    FsDeliveryStore,
+    MemoryDeliveryStore,
+    swap_deliverystore,
+)
+from deliveries.testhelpers import make_delivery
+from tests.checkstore_faults import (
+    LeftoverFaultsMixin,
+    StoreFaultsMixin,
+    TempDirMixin,
+    run_checkstore,
+    run_checkstore_json,
+)
+
+
+class MisconfiguredMixin:
+    """The command exits 2, with a message and no traceback, when the store cannot be checked."""
+
+    #: (--backend, [--option ...], words the message must contain) for this backend.
+    def misconfigurations(self):
+        return []
+
+    def test_misconfigured_backend(self):
+        """A backend that does not import, refused options, or a broken location: exit 2 with a message."""
+        cases = [
+            ("nope.Missing", [], "does not import"),
+            (f"{type(self.store).__module__}.{type(self.store).__name__}", ["--option", "bogus=1"], "refuses"),
+            *self.misconfigurations(),
+        ]
+        for backend, opts, words in cases:
+            with self.subTest(backend=backend, opts=opts):
+                status, doc = run_checkstore_json("--backend", backend, *opts)
+                self.assertEqual((status, doc["ok"]), (2, False))
+                self.assertIn(words, doc["error"])
+                run = StoreCheckRun.objects.latest("started")
+                self.assertEqual((run.exit_code, run.ok), (2, False))
+                self.assertIn(words, run.error)
+
+    def test_unreachable_store(self):
+        """A store whose listing fails (connection refused): exit 2 naming the store."""
+        with mock.patch.object(type(self.store), "iter_objects", side_effect=ConnectionRefusedError("refused")):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn(f"Cannot list {self.store.describe()}: ConnectionRefusedError: refused", doc["error"])
+
+
+class TestMemoryStore(StoreFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        return MemoryDeliveryStore()
+
+
+class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        return FsDeliveryStore(root=os.path.join(self.tmpdir, "store"), fsync=False)
+
+    def make_temp_leftover(self):
+        with open(os.path.join(self.store.root, "0", "000", ".tmp-77-deadbeef"), "wb") as f:
+            f.write(b"half an upload")
+        return "0/000/.tmp-77-deadbeef"
+
+    def misconfigurations(self):
+        a_file = os.path.join(self.tmpdir, "a-file")
+        open(a_file, "w").close()
+        return [("deliveries.stores.FsDeliveryStore", ["--option", f"root={a_file}"], "root is not a directory")]
+
+    def test_symlink(self):
+        """A symlink planted in the tree: SYMLINK, exit 1, and nothing outside the root is read."""
+        os.symlink("/etc/passwd", os.path.join(self.store.root, "0", "000", "424242"))
+        status, doc = run_checkstore_json("--deep")
+        self.assertEqual((status, doc["ok"]), (1, False))
+        self.assert_problem(doc, "SYMLINK", None, "0/000/424242")
+
+    def test_missing_root(self):
+        """Files recorded but the root is gone (a wrong DELIVERY_STORE_ROOT): exit 2, not 3 x MISSING."""
+        status, doc = run_checkstore_json("--backend", "deliveries.stores.FsDeliveryStore",
+                                          "--option", f"root={self.tmpdir}/elsewhere")
+        self.assertEqual(status, 2)
+        self.assertIn("root does not exist, yet files are recorded", doc["error"])
+
+    def test_unreadable_root(self):
+        """A root the process may not read: exit 2 with the OS's reason."""
+        with mock.patch("os.scandir", side_effect=PermissionError(13, "Permission denied")):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("PermissionError", doc["error"])
+
+
+class TestDbmStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        store = DbmDeliveryStore(filename=os.path.join(self.tmpdir, "store.dbm"), chunk_size=64 * 1024)
+        self.addCleanup(store.close)
+        return store
+
+    def make_temp_leftover(self):
+        name = "c:77:" + "ab" * 16 + ":0"
+        self.store._put(name.encode(), b"half an upload")
+        return name
+
+    def misconfigurations(self):
+        return [("deliveries.stores.DbmDeliveryStore", ["--option", f"filename={self.tmpdir}"], "Cannot list")]
+
+
+class TestDatabaseStore(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    threads_ok = False  # worker threads have their own connections, outside this test's transaction
+
+    def get_store(self):
+        return DatabaseDeliveryStore(chunk_size=64 * 1024)
+
+    def make_temp_leftover(self):
+        StoredBlob.objects.create(name="tmp-interrupted", complete=False)
+        return "tmp-interrupted"
+
+    def misconfigurations(self):
+        return [("deliveries.stores.DatabaseDeliveryStore", ["--option", "using=nowhere"], "nowhere")]
+
+
+class TestDatabaseStoreThreads(StoreFaultsMixin, TransactionTestCase):
+    """The deep check on several threads against the database store (committed data, own connections)."""
+
+    def get_store(self):
+        return DatabaseDeliveryStore(chunk_size=64 * 1024)
+
+
+class TestCommandOptions(TempDirMixin, TestCase):
+    """Options that are not about one backend."""
+
+    def test_bad_arguments_exit_2(self):
+        """Nonsense arguments: exit 2 with a message naming the argument, and no run recorded."""
+        for args, words in (
+            (["--shard", "3/2"], "--shard 3/2: I must be between 1 and N"),
+            (["--shard", "x"], "--shard must look like I/N"),
+            (["--since", "yesterday"], "'yesterday' is not a date"),
+            (["--min-age", "soon"], "'soon' is not a duration"),
+            (["--jobs", "0"], "--jobs must be at least 1"),
+            (["--option", "root=/x"], "--option needs --backend"),
+            (["--probe", "--delete-orphans", "--yes"], "--delete-orphans needs a light or deep check"),
+        ):
+            with self.subTest(args=args):
+                with self.assertRaisesMessage(CommandError, words) as caught:
+                    call_command("checkstore", *args, stdout=StringIO())
+                self.assertEqual(caught.exception.returncode, 2)
+        self.assertFalse(StoreCheckRun.objects.exists())
+
+    def test_delete_orphans_needs_yes_without_terminal(self):
+        """--delete-orphans without --yes and without a terminal refuses before checking anything."""
+        with mock.patch("sys.stdin.isatty", return_value=False):
+            status, _ = run_checkstore("--delete-orphans")
+        self.assertEqual(status, 2)
+        self.assertFalse(StoreCheckRun.objects.exists())
+
+    def test_text_output(self):
+        """Text output: one line per problem (CODE key filemeta detail), then the summary, then FAILED."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            fm = make_delivery("text").add_file("a.txt", [b"abc"])
+            store.remove(fm)
+            status, out = run_checkstore()
+        lines = out.splitlines()
+        self.assertEqual(status, 1)
+        self.assertEqual(lines[0], f"MISSING {fm.pk} {fm.pk} no bytes in the store")
+        self.assertRegex(lines[1], r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$")
+        self.assertEqual(lines[2], "FAILED")
