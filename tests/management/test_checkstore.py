@@ -172,3 +172,32 @@ class TestCommandOptions(TempDirMixin, TestCase):
         self.assertEqual(lines[0], f"MISSING {fm.pk} {fm.pk} no bytes in the store")
         self.assertRegex(lines[1], r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$")
         self.assertEqual(lines[2], "FAILED")
+
+    def test_delete_orphans(self):
+        """--delete-orphans --yes removes orphans and reports it; asked interactively, 'n' keeps them."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            make_delivery("orphans").add_file("a.txt", [b"abc"])
+            with store.write_open("777") as writer:
+                writer.write(b"orphan")
+            with mock.patch("sys.stdin.isatty", return_value=True), mock.patch("builtins.input", return_value="n") as ask:
+                status, out = run_checkstore("--delete-orphans", "--min-age", "0")
+            self.assertEqual(status, 0)
+            self.assertIn("Nothing deleted.", out)
+            self.assertIn("Delete 1 orphans and temporary leftovers from MemoryDeliveryStore?", ask.call_args.args[0])
+            status, out = run_checkstore("--delete-orphans", "--yes", "--min-age", "0")
+            self.assertEqual(status, 0)
+            self.assertIn("Deleted 1, kept 0, failed 0.", out)
+            self.assertEqual([o.key for o in store.iter_objects()], [str(FileMeta.objects.get().pk)])
+            status, out = run_checkstore("--delete-orphans", "--yes")
+            self.assertIn("No orphans to delete.", out)
+
+    def test_every_run_is_recorded(self):
+        """Each run leaves a StoreCheckRun with its level, store, options and counts."""
+        with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
+            run_checkstore("--probe")
+            run_checkstore("--deep", "--jobs", "2", "--shard", "1/2", "--since", "2026-01-01")
+        probe, deep = StoreCheckRun.objects.order_by("pk")
+        self.assertEqual((probe.level, probe.ok, probe.exit_code), ("probe", True, 0))
+        self.assertEqual(deep.options, {"jobs": 2, "shard": "1/2", "since": "2026-01-01T00:00:00+00:00"})
+        self.assertEqual((deep.backend, deep.store), ("deliveries.stores.memory.MemoryDeliveryStore", "MemoryDeliveryStore"))
