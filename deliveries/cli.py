@@ -35,10 +35,11 @@ def parse_since(text):
     return value
 
 
-def parse_key_values(pairs, what="option"):
+def parse_key_values(pairs, what="option", typed=True):
     """
-    ``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``. A value that reads as JSON (numbers, true,
-    false, null, quoted strings) is taken as such, anything else as a string.
+    ``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``. With ``typed``, a value that reads as JSON
+    (numbers, true, false, null, quoted strings) is taken as such, anything else as a string;
+    without, every value stays the string typed.
     """
     result = {}
     for pair in pairs:
@@ -47,7 +48,7 @@ def parse_key_values(pairs, what="option"):
         if not sep or not key:
             raise ValueError(f"{what} {pair!r} must look like key=value")
         try:
-            value = json.loads(raw)
+            value = json.loads(raw) if typed else raw
         except ValueError:
             value = raw
         result[key] = value
