@@ -1,1 +1,1 @@
-"""Benchmarks: `make bench` (python -m bench) runs each bench_*.py module's main()."""
+"""Benchmarks: ratios against named baselines measured in the same run, printed as tables."""

@@ -1,4 +1,4 @@
-"""Run every benchmark: each bench/bench_*.py module's main(), in name order."""
+"""`make bench`: run every benchmark module in bench/ (or those named: python -m bench store admin)."""
 
 import importlib
 import pkgutil
@@ -7,14 +7,15 @@ import sys
 import bench
 
 
-def main(argv):
-    names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
-    wanted = [n for n in names if not argv or any(a in n for a in argv)]
-    for name in wanted:
-        print(f"\n== {name} ==", flush=True)
-        importlib.import_module(f"bench.{name}").main()
-    return 0
+def main(names):
+    available = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    unknown = sorted(set(names) - set(available))
+    if unknown:
+        sys.exit(f"Unknown benchmark(s) {unknown}; available: {available}")
+    for name in names or available:
+        print(f"\n=== bench_{name} ===", flush=True)
+        importlib.import_module(f"bench.bench_{name}").main()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -13,10 +13,42 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = BASE_DIR / "var"  # local state (SQLite, store, logs); gitignored
+VAR_DIR.mkdir(exist_ok=True)
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")  # a missing file is fine: the environment wins anyway
+
+
+class Env(environ.Env):
+    """django-environ, turning a value of the wrong type into a message that names the variable."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as e:
+            raise ImproperlyConfigured(f"{var}={self.ENVIRON.get(var)!r} is not valid: {e}. Fix {var} in the environment or .env.") from e
+
+    def octal(self, var, default):
+        """A file mode such as 0640."""
+        value = self.str(var, default=default)
+        try:
+            return int(value, 8)
+        except ValueError as e:
+            raise ImproperlyConfigured(f"{var}={value!r} is not an octal file mode such as 0640. Fix {var}.") from e
+
+    def database(self, var, default):
+        try:
+            config = self.db(var, default=default)
+            config["ENGINE"]
+        except (KeyError, ValueError) as e:
+            raise ImproperlyConfigured(
+                f"{var}={self.ENVIRON.get(var)!r} is not a database URL django-environ understands "
+                "(e.g. sqlite:///var/db.sqlite3 or postgres://user:password@host:5432/name)."
+            ) from e
+        return config
+
+
+env = Env()
+Env.read_env(BASE_DIR / ".env")  # a missing file is fine: the environment wins anyway
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -76,7 +108,7 @@ WSGI_APPLICATION = "project.wsgi.application"
 ASGI_APPLICATION = "project.asgi.application"
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.database("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers wait for it
@@ -125,8 +157,8 @@ DELIVERY_STORE_BACKEND = env.str("DELIVERY_STORE_BACKEND", default="deliveries.s
 # FsDeliveryStore
 DELIVERY_STORE_ROOT = env.path("DELIVERY_STORE_ROOT", default=VAR_DIR / "deliverystore")
 DELIVERY_STORE_FSYNC = env.bool("DELIVERY_STORE_FSYNC", default=True)
-DELIVERY_STORE_FILE_MODE = int(env.str("DELIVERY_STORE_FILE_MODE", default="0640"), 8)
-DELIVERY_STORE_DIR_MODE = int(env.str("DELIVERY_STORE_DIR_MODE", default="0750"), 8)
+DELIVERY_STORE_FILE_MODE = env.octal("DELIVERY_STORE_FILE_MODE", default="0640")
+DELIVERY_STORE_DIR_MODE = env.octal("DELIVERY_STORE_DIR_MODE", default="0750")
 # DbmDeliveryStore
 DELIVERY_STORE_DBM_FILENAME = env.path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk

@@ -34,6 +34,7 @@ __all__ = [
     "StoredObject",
     "StoreWriter",
     "key_for",
+    "positive_int",
 ]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -76,10 +77,23 @@ class Leftover:
     modified: datetime | None = None
 
 
+def positive_int(value, option, backend):
+    """``value`` as an int > 0, or InvalidStoreError naming the backend and the option."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise InvalidStoreError(f"{backend} refuses {option}={value!r}: it must be a whole number above 0.")
+    return number
+
+
 def key_for(obj):
-    """Return the store key of a FileMeta (its primary key as a decimal string) or a key string."""
+    """Return the store key of a FileMeta (its primary key as a decimal string), a primary key, or a key string."""
     if isinstance(obj, str):
         key = obj
+    elif isinstance(obj, int) and not isinstance(obj, bool):
+        key = str(obj)
     else:
         pk = getattr(obj, "pk", None)
         if pk is None:

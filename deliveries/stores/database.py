@@ -7,7 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoredObject, StoreWriter
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoreWriter, StoredObject, positive_int
 
 __all__ = ["DatabaseDeliveryStore"]
 
@@ -120,7 +120,9 @@ class DatabaseDeliveryStore(DeliveryStoreInterface):
 
     def __init__(self, *, using="default", chunk_size=None):
         self.using = using
-        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self.chunk_size = positive_int(
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "DatabaseDeliveryStore"
+        )
 
     def describe(self):
         return f"DatabaseDeliveryStore in database {self.using!r}"

@@ -8,7 +8,7 @@ import threading
 
 from django.conf import settings
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoredObject, StoreWriter
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoreWriter, StoredObject, positive_int
 
 __all__ = ["DbmDeliveryStore"]
 
@@ -113,7 +113,9 @@ class DbmDeliveryStore(DeliveryStoreInterface):
     def __init__(self, filename=None, *, chunk_size=None):
         filename = filename if filename is not None else settings.DELIVERY_STORE_DBM_FILENAME
         self.filename = os.path.abspath(os.fspath(filename))
-        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self.chunk_size = positive_int(
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "DbmDeliveryStore"
+        )
         self._lock = threading.RLock()
         self._local = threading.local()
 

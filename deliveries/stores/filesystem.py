@@ -14,6 +14,7 @@ from .base import (
     Leftover,
     StoredObject,
     StoreWriter,
+    positive_int,
 )
 
 __all__ = ["FsDeliveryStore"]
@@ -113,7 +114,9 @@ class FsDeliveryStore(DeliveryStoreInterface):
         self.fsync = settings.DELIVERY_STORE_FSYNC if fsync is None else bool(fsync)
         self.file_mode = settings.DELIVERY_STORE_FILE_MODE if file_mode is None else int(file_mode)
         self.dir_mode = settings.DELIVERY_STORE_DIR_MODE if dir_mode is None else int(dir_mode)
-        self.chunk_size = int(chunk_size or settings.DELIVERY_STORE_CHUNK_SIZE)
+        self.chunk_size = positive_int(
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "FsDeliveryStore"
+        )
 
     def describe(self):
         return f"FsDeliveryStore at {self.root}"

@@ -3,7 +3,7 @@
 import io
 import threading
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, StoredObject, StoreWriter
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, StoreWriter, StoredObject, positive_int
 
 __all__ = ["MemoryDeliveryStore"]
 
@@ -37,8 +37,8 @@ class MemoryDeliveryStore(DeliveryStoreInterface):
     def __init__(self, *, chunk_size=None):
         self._objects = {}
         self._lock = threading.Lock()
-        if chunk_size:
-            self.chunk_size = int(chunk_size)
+        if chunk_size is not None:
+            self.chunk_size = positive_int(chunk_size, "chunk_size", "MemoryDeliveryStore")
 
     def _write_open(self, key):
         return _MemoryWriter(key, self)

@@ -1,0 +1,68 @@
+"""System checks deliveries.E001-E003: each names what to set."""
+
+import os
+import shutil
+import tempfile
+
+from django.test import SimpleTestCase, override_settings
+
+from deliveries.checks import check_deliverystore
+
+
+class TestStoreChecks(SimpleTestCase):
+    def ids(self):
+        return [(e.id, e.msg) for e in check_deliverystore()]
+
+    @override_settings(DELIVERY_STORE_BACKEND="no.such.Store")
+    def test_e001_import(self):
+        [(id_, msg)] = self.ids()
+        self.assertEqual(id_, "deliveries.E001")
+        self.assertIn("Set DELIVERY_STORE_BACKEND", msg)
+
+    @override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT="")
+    def test_e002_options(self):
+        [(id_, msg)] = self.ids()
+        self.assertEqual(id_, "deliveries.E002")
+        self.assertIn("set DELIVERY_STORE_ROOT", msg)
+
+    @override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.DatabaseDeliveryStore", DELIVERY_STORE_CHUNK_SIZE="big")
+    def test_e002_bad_value(self):
+        [(id_, msg)] = self.ids()
+        self.assertEqual(id_, "deliveries.E002")
+        self.assertIn("DatabaseDeliveryStore refuses chunk_size='big'", msg)
+
+    def test_e003_root_not_writable(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        afile = os.path.join(tmp, "file")
+        open(afile, "w").close()
+        for root in (afile, os.path.join(afile, "below")):
+            with self.subTest(root=root), override_settings(
+                DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=root
+            ):
+                [(id_, msg)] = self.ids()
+                self.assertEqual(id_, "deliveries.E003")
+                self.assertIn("Set DELIVERY_STORE_ROOT", msg)
+        readonly = os.path.join(tmp, "ro")
+        os.mkdir(readonly, 0o500)
+        if os.geteuid() != 0:  # root writes anywhere; the permission case is only observable as a user
+            with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=readonly):
+                self.assertEqual(self.ids()[0][0], "deliveries.E003")
+
+    def test_e003_dbm_directory(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        afile = os.path.join(tmp, "file")
+        open(afile, "w").close()
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.DbmDeliveryStore", DELIVERY_STORE_DBM_FILENAME=os.path.join(afile, "x.dbm")
+        ):
+            [(id_, msg)] = self.ids()
+        self.assertEqual(id_, "deliveries.E003")
+        self.assertIn("DELIVERY_STORE_DBM_FILENAME", msg)
+
+    def test_healthy(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=os.path.join(tmp, "new")):
+            self.assertEqual(self.ids(), [])
