@@ -16,7 +16,7 @@ import time
 import tracemalloc
 from datetime import timedelta
 
-from bench.common import django_in_tempdir, table
+from bench.common import django_in_tempdir, print_table
 
 DEEP_FILES = 64
 REPEATS = 3
@@ -101,8 +101,11 @@ def bench_deep(store, total_mib):
         (name, f"{seconds:.3f}", f"{mib / seconds:,.0f}", f"{openssl / seconds:.2f}", f"{sha256sum / seconds:.2f}")
         for name, seconds in rows
     ]
-    print(f"Deep check: {mib:,.0f} MiB in {len(paths)} files, page cache warm, best of {REPEATS}")
-    print(table(["what", "seconds", "MiB/s", "x openssl (2 proc)", "x sha256sum (2 proc)"], out))
+    print_table(
+        f"Deep check: {mib:,.0f} MiB in {len(paths)} files, page cache warm, best of {REPEATS}",
+        ["what", "seconds", "MiB/s", "x openssl (2 proc)", "x sha256sum (2 proc)"],
+        out,
+    )
     for path in paths:  # make room for the light benchmark's files
         os.unlink(path)
     from deliveries.models import FileMeta
@@ -144,15 +147,13 @@ def bench_light(store, count):
     light()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"\nLight check: {count:,} files (seeded in {seed_seconds:.1f} s), best of {REPEATS}")
-    print(
-        table(
-            ["what", "seconds", "files/s", "x find -printf", "peak Python MiB"],
-            [
-                ("checkstore (light)", f"{seconds:.2f}", f"{count / seconds:,.0f}", f"{listing / seconds:.2f}", f"{peak / 1024 / 1024:.1f}"),
-                ("find -type f -printf (listing only)", f"{listing:.2f}", f"{count / listing:,.0f}", "1.00", "-"),
-            ],
-        )
+    print_table(
+        f"Light check: {count:,} files (seeded in {seed_seconds:.1f} s), best of {REPEATS}",
+        ["what", "seconds", "files/s", "x find -printf", "peak Python MiB"],
+        [
+            ("checkstore (light)", f"{seconds:.2f}", f"{count / seconds:,.0f}", f"{listing / seconds:.2f}", f"{peak / 1024 / 1024:.1f}"),
+            ("find -type f -printf (listing only)", f"{listing:.2f}", f"{count / listing:,.0f}", "1.00", "-"),
+        ],
     )
 
 

@@ -16,7 +16,7 @@ from deliveries.demo_contents import KINDS, ContentPool
 from deliveries.models import AssignmentGroup, Delivery, FileMeta, Subject
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class MemoryStoreMixin:

@@ -16,7 +16,7 @@ from deliveries.stores import (
     swap_deliverystore,
 )
 from deliveries.testhelpers import make_delivery
-from tests.checkstore_faults import (
+from tests.deliveries.checkstore_faults import (
     LeftoverFaultsMixin,
     StoreFaultsMixin,
     TempDirMixin,

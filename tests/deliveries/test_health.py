@@ -11,7 +11,7 @@ from deliveries import health
 from deliveries.health import Code, Problem, Shard
 from deliveries.models import FileMeta, StoreCheckRun
 from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore
-from tests.checkstore_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
+from tests.deliveries.checkstore_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
 
 
 class TestShard(SimpleTestCase):
