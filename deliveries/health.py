@@ -179,12 +179,20 @@ class CheckReport:
             "problems": [p.as_dict() for p in self.problems],
         }
 
+    def counts_text(self):
+        """``MISSING 2, ORPHAN 1`` or ``no problems``."""
+        return ", ".join(f"{code} {n}" for code, n in self.counts().items()) or "no problems"
+
     def text_lines(self):
         """One line per problem (errors first, then orphans), then the summary."""
         ordered = sorted(self.problems, key=lambda p: (p.code.is_orphan, str(p.code), p.key))
         lines = [p.as_line() for p in ordered]
         s = self.summary()
-        counts = ", ".join(f"{code} {n}" for code, n in s["counts"].items()) or "no problems"
+        counts = self.counts_text()
+        if self.level == "probe":
+            lines.append(f"probe of {self.store}: wrote, read back, compared and removed a probe object in {s['seconds']:.2f} s; {counts}")
+            lines.append("OK" if self.ok else "FAILED")
+            return lines
         lines.append(
             f"{self.level} check of {self.store}: {s['files']} files, {s['objects']} objects, "
             f"{s['bytes_read']} bytes read in {s['seconds']:.2f} s ({s['mib_per_s']:.1f} MiB/s); {counts}"

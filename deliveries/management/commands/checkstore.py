@@ -73,7 +73,7 @@ class Command(BaseCommand):
         if options["delete_orphans"]:
             self._delete_orphans(store, report, settings_["min_age"], options["yes"])
         if not report.ok:
-            raise CommandError(f"The store check found problems: {report.counts()}", returncode=1)
+            raise CommandError(f"The store check found problems: {report.counts_text()}.", returncode=1)
 
     def _store(self, backend, store_options):
         """The store named on the command line, else the configured one (``FileMeta.deliverystore``)."""

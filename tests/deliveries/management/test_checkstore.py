@@ -201,3 +201,17 @@ class TestCommandOptions(TempDirMixin, TestCase):
         self.assertEqual((probe.level, probe.ok, probe.exit_code), ("probe", True, 0))
         self.assertEqual(deep.options, {"jobs": 2, "shard": "1/2", "since": "2026-01-01T00:00:00+00:00"})
         self.assertEqual((deep.backend, deep.store), ("deliveries.stores.memory.MemoryDeliveryStore", "MemoryDeliveryStore"))
+
+    def test_progress_only_on_a_terminal(self):
+        """The progress bar is on for a terminal, off for --json and off when stdout is not a terminal."""
+
+        class Terminal(StringIO):
+            def isatty(self):
+                return True
+
+        with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
+            for stdout, args, enabled in ((Terminal(), [], True), (Terminal(), ["--json"], False), (StringIO(), [], False)):
+                with self.subTest(args=args, tty=stdout.isatty()):
+                    with mock.patch("deliveries.management.commands.checkstore.progress_factory") as factory:
+                        call_command("checkstore", *args, stdout=stdout)
+                    factory.assert_called_once_with(enabled)
