@@ -12,9 +12,8 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from deliveries import health
-from deliveries.models import FileMeta
-from deliveries.stores import swap_deliverystore
 from deliveries.testhelpers import make_delivery
+from tests.deliveries.store_mixins import SwappedStoreMixin
 
 CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
@@ -43,21 +42,14 @@ class TempDirMixin:
         super().setUp()
 
 
-class StoreFaultsMixin:
+class StoreFaultsMixin(SwappedStoreMixin):
     """
     Seeds three files through ``get_store()`` (installed as FileMeta.deliverystore) and injects
     the faults every backend can suffer. Subclasses add their own (leftovers, symlinks, config).
     """
 
-    def get_store(self):
-        raise NotImplementedError("subclasses of StoreFaultsMixin must provide get_store()")
-
     def setUp(self):
         super().setUp()
-        self.store = self.get_store()
-        swap = swap_deliverystore(FileMeta, self.store)
-        swap.__enter__()
-        self.addCleanup(swap.__exit__, None, None, None)
         delivery = make_delivery("checkstore")
         self.files = [delivery.add_file(f"file{i}.bin", [data]) for i, data in enumerate(CONTENTS)]
 

@@ -7,7 +7,7 @@ from deliveries import health
 from deliveries.models import AssignmentGroup, FileMeta, Period, Subject
 from deliveries.seed_model import CountersAfterExisting, parse_field_values, seed_model
 from deliveries.seeding import SeedError
-from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+from tests.deliveries.store_mixins import SwappedStoreMixin
 
 
 class TestParseFieldValues(TestCase):
@@ -36,13 +36,7 @@ class TestParseFieldValues(TestCase):
                 parse_field_values(model, values)
 
 
-class TestSeedModel(TestCase):
-    def setUp(self):
-        self.store = MemoryDeliveryStore()
-        swap = swap_deliverystore(FileMeta, self.store)
-        swap.__enter__()
-        self.addCleanup(swap.__exit__, None, None, None)
-
+class TestSeedModel(SwappedStoreMixin, TestCase):
     def test_any_model(self):
         """Rows of any installed model, one by one or in bulk, with the given values on each."""
         for bulk in (False, True):

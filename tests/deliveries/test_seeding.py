@@ -14,21 +14,12 @@ from django.test import SimpleTestCase, TestCase
 from deliveries import health, seeding
 from deliveries.demo_contents import KINDS, ContentPool
 from deliveries.models import AssignmentGroup, Delivery, FileMeta, Subject
-from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+from tests.deliveries.store_mixins import SwappedStoreMixin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class MemoryStoreMixin:
-    def setUp(self):
-        super().setUp()
-        self.store = MemoryDeliveryStore()
-        swap = swap_deliverystore(FileMeta, self.store)
-        swap.__enter__()
-        self.addCleanup(swap.__exit__, None, None, None)
-
-
-class TestSeedDemo(MemoryStoreMixin, TestCase):
+class TestSeedDemo(SwappedStoreMixin, TestCase):
     def test_small_demo_is_realistic(self):
         """Every level is there, groups have candidates and an examiner, deliveries fall in their assignment's weeks."""
         report = seeding.seed_demo("small", seed=1)

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from deliveries.models import FileMeta, Subject
-from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+from tests.deliveries.store_mixins import SwappedStoreMixin
 
 
 def seedfactory(*args):
@@ -16,13 +16,7 @@ def seedfactory(*args):
     return out.getvalue()
 
 
-class TestSeedfactory(TestCase):
-    def setUp(self):
-        self.store = MemoryDeliveryStore()
-        swap = swap_deliverystore(FileMeta, self.store)
-        swap.__enter__()
-        self.addCleanup(swap.__exit__, None, None, None)
-
+class TestSeedfactory(SwappedStoreMixin, TestCase):
     def assert_refused(self, args, message, returncode=2):
         with self.assertRaisesMessage(CommandError, message) as caught:
             seedfactory(*args)
