@@ -143,6 +143,7 @@ class CheckReport:
     seconds: float = 0.0
     problems: list = field(default_factory=list)
     fail_on_orphans: bool = False
+    intact: list = field(default_factory=list, repr=False)  # FileMeta ids the deep check read back whole
 
     def counts(self):
         counts = {}
@@ -324,13 +325,14 @@ class _Hasher:
         buffer = bytearray(READ_SIZE)
         try:
             while (task := self._tasks.get()) is not None:
-                self._results.put(_verify(self.store, *task, buffer) + (task[1],))
+                pk, size, checksum = task
+                self._results.put((pk, size, *_verify(self.store, pk, size, checksum, buffer)))
         finally:
             connections.close_all()  # a database-backed store opened this thread's own connection
 
     def submit(self, pk, size, checksum):
         if self._tasks is None:
-            self.on_done(*_verify(self.store, pk, size, checksum, self._buffer), size)
+            self.on_done(pk, size, *_verify(self.store, pk, size, checksum, self._buffer))
         else:
             self._tasks.put((pk, size, checksum))
             self.drain()
@@ -393,14 +395,17 @@ def check_store(
     since=None,
     min_age=DEFAULT_MIN_AGE,
     fail_on_orphans=False,
+    update_status=False,
     progress=_no_progress,
 ):
     """
     Check ``store`` against the FileMeta rows at ``level`` (probe, light or deep) and return a
     CheckReport. ``shard`` (a Shard) checks one deterministic slice of keys; ``since`` only rows
-    created from then on (and objects modified since). ``progress(total=, unit=, desc=)`` returns
-    an object with ``update(n)`` and ``close()``. Raises CheckUnavailable when the store cannot be
-    listed or written at all.
+    created from then on (and objects modified since). With ``update_status`` (for the store
+    FileMeta uses), record what was found on the rows: ``missing``, ``corrupt`` (size or
+    SHA-256), and after a deep check ``intact``, with ``verified_at``. ``progress(total=, unit=,
+    desc=)`` returns an object with ``update(n)`` and ``close()``. Raises CheckUnavailable when the
+    store cannot be listed or written at all.
     """
     options = {"jobs": jobs, "shard": str(shard) if shard else None, "since": since.isoformat() if since else None}
     report = CheckReport(level, store.describe(), backend, options, fail_on_orphans=fail_on_orphans)
@@ -410,6 +415,8 @@ def check_store(
         report.problems = probe(store)
     else:
         _check_rows(store, report, level == "deep", jobs, shard, since, min_age, progress)
+        if update_status:
+            record_statuses(report)
     report.seconds = time.perf_counter() - clock
     report.finished = timezone.now()
     return report
@@ -426,9 +433,11 @@ def _check_rows(store, report, deep, jobs, shard, since, min_age, progress):
     else:
         bar = progress(total=checked.count(), unit="files", desc="light check")
 
-    def done(nbytes, problem, size):
+    def done(pk, size, nbytes, problem):
         report.bytes_read += nbytes
-        if problem is not None:
+        if problem is None:
+            report.intact.append(pk)
+        else:
             report.problems.append(problem)
         bar.update(size)
 
@@ -472,7 +481,61 @@ def _check_rows(store, report, deep, jobs, shard, since, min_age, progress):
             report.problems.append(Problem(code, leftover.name, None, f"{leftover.kind}, {leftover.size} bytes"))
 
 
-# ---- repair and records -----------------------------------------------------------------------
+# ---- statuses and records --------------------------------------------------------------------
+
+
+STATUS_OF = {
+    Code.MISSING: FileMeta.Status.MISSING,
+    Code.SIZE_MISMATCH: FileMeta.Status.CORRUPT,
+    Code.HASH_MISMATCH: FileMeta.Status.CORRUPT,
+}  # UNREADABLE may be a passing I/O error: the row keeps its status
+
+
+def record_statuses(report, batch=1000):
+    """Set ``status`` and ``verified_at`` on the rows ``report`` found missing, corrupt or intact."""
+    now = timezone.now()
+    by_status = {FileMeta.Status.INTACT: list(report.intact)}
+    for problem in report.problems:
+        if problem.filemeta is not None and problem.code in STATUS_OF:
+            by_status.setdefault(STATUS_OF[problem.code], []).append(problem.filemeta)
+    for status, pks in by_status.items():
+        for i in range(0, len(pks), batch):
+            FileMeta.objects.filter(pk__in=pks[i : i + batch]).update(status=status, verified_at=now)
+
+
+def record_run(report):
+    """Save ``report`` as a StoreCheckRun (problems capped at StoreCheckRun.MAX_PROBLEMS)."""
+    return StoreCheckRun.objects.create(
+        started=report.started,
+        finished=report.finished,
+        level=report.level,
+        backend=report.backend,
+        store=report.store,
+        options=report.options,
+        ok=report.ok,
+        exit_code=report.exit_code,
+        summary=report.summary(),
+        problems=[p.as_dict() for p in report.problems[: StoreCheckRun.MAX_PROBLEMS]],
+        problems_total=len(report.problems),
+    )
+
+
+def record_unavailable(level, backend, store, error, started, options=None):
+    """Save a run that could not check its store (exit code 2)."""
+    return StoreCheckRun.objects.create(
+        started=started,
+        finished=timezone.now(),
+        level=level,
+        backend=backend,
+        store=store,
+        options=options or {},
+        ok=False,
+        exit_code=2,
+        error=str(error),
+    )
+
+
+# ---- repair ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -525,35 +588,3 @@ def delete_orphans(store, report, *, min_age=DEFAULT_MIN_AGE):
         else:
             result.removed.append(problem.key)
     return result
-
-
-def record_run(report):
-    """Save ``report`` as a StoreCheckRun (problems capped at StoreCheckRun.MAX_PROBLEMS)."""
-    return StoreCheckRun.objects.create(
-        started=report.started,
-        finished=report.finished,
-        level=report.level,
-        backend=report.backend,
-        store=report.store,
-        options=report.options,
-        ok=report.ok,
-        exit_code=report.exit_code,
-        summary=report.summary(),
-        problems=[p.as_dict() for p in report.problems[: StoreCheckRun.MAX_PROBLEMS]],
-        problems_total=len(report.problems),
-    )
-
-
-def record_unavailable(level, backend, store, error, started, options=None):
-    """Save a run that could not check its store (exit code 2)."""
-    return StoreCheckRun.objects.create(
-        started=started,
-        finished=timezone.now(),
-        level=level,
-        backend=backend,
-        store=store,
-        options=options or {},
-        ok=False,
-        exit_code=2,
-        error=str(error),
-    )

@@ -233,3 +233,39 @@ class TestAgesAndRepair(TempDirMixin, StoreFaultsMixin, TestCase):
         removed = health.delete_orphans(store, report, min_age=timedelta(0))
         self.assertEqual(removed.removed, [STRAY_KEY])
         self.assertEqual(list(store.iter_objects()), [])
+
+
+class TestRecordStatuses(StoreFaultsMixin, TestCase):
+    """What a check finds is recorded on the rows, for the admin, when asked."""
+
+    def get_store(self):
+        return MemoryDeliveryStore()
+
+    def statuses(self):
+        return dict(FileMeta.objects.values_list("pk", "status"))
+
+    def test_deep_check_records_every_outcome(self):
+        """Deep: intact, missing and corrupt rows get their status and verified_at; UNREADABLE keeps its status."""
+        missing, corrupt, intact = self.files
+        self.store.remove(missing)
+        self.rewrite(corrupt, b"x" * corrupt.size)
+        self.check(level="deep", update_status=True)
+        self.assertEqual(
+            self.statuses(), {missing.pk: "missing", corrupt.pk: "corrupt", intact.pk: "intact"}
+        )
+        self.assertFalse(FileMeta.objects.filter(verified_at=None).exists())
+
+    def test_light_check_records_only_what_it_can_see(self):
+        """Light: missing and wrong sizes are recorded; nothing is called intact without reading it."""
+        self.store.remove(self.files[0])
+        self.rewrite(self.files[1], b"short")
+        self.check(update_status=True)
+        self.assertEqual(
+            self.statuses(), {self.files[0].pk: "missing", self.files[1].pk: "corrupt", self.files[2].pk: "unverified"}
+        )
+
+    def test_without_update_status_rows_are_untouched(self):
+        """A check of another store (update_status False) leaves the rows alone."""
+        self.store.remove(self.files[0])
+        self.check(level="deep")
+        self.assertEqual(set(self.statuses().values()), {"unverified"})

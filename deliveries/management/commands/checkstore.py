@@ -60,6 +60,7 @@ class Command(BaseCommand):
             report = health.check_store(
                 store, level=level, backend=backend, jobs=options["jobs"], shard=settings_["shard"],
                 since=settings_["since"], min_age=settings_["min_age"], fail_on_orphans=options["fail_on_orphans"],
+                update_status=not options["backend"],  # a row's status is about the store FileMeta uses
                 progress=progress_factory(self.stdout.isatty() and not options["json"]),
             )
         except (InvalidStoreError, health.CheckUnavailable) as e:
