@@ -232,7 +232,8 @@ def _list_store(store, shard):
         objects = {obj.key: obj for obj in store.iter_objects() if shard is None or shard.owns(obj.key)}
         leftovers = [lo for lo in store.iter_leftovers() if shard is None or shard.owns(lo.name)]
     except Exception as e:
-        logger.exception("Listing %s failed", store.describe())
+        # The message says what failed; the traceback is for whoever turns on debug logging.
+        logger.debug("Listing %s failed", store.describe(), exc_info=True)
         raise CheckUnavailable(f"Cannot list {store.describe()}: {type(e).__name__}: {e}") from e
     if root is not None and not os.path.isdir(root) and _rows(shard).exists():
         raise CheckUnavailable(
@@ -297,7 +298,7 @@ def _verify(store, pk, size, checksum, buffer):
     except DeliveryStoreFileNotFound:
         return 0, Problem(Code.MISSING, key, pk, "listed, but gone when read")
     except Exception as e:
-        logger.warning("Reading %s from %s failed: %s", key, store.describe(), e)
+        logger.debug("Reading %s from %s failed", key, store.describe(), exc_info=True)
         return 0, Problem(Code.UNREADABLE, key, pk, f"{type(e).__name__}: {e}")
     if got_size != size:
         return got_size, Problem(Code.SIZE_MISMATCH, key, pk, f"read {got_size} bytes, recorded {size}")
@@ -364,7 +365,7 @@ def probe(store):
         with store.write_open(key) as writer:
             writer.write(payload)
     except Exception as e:
-        logger.exception("Probe write to %s failed", store.describe())
+        logger.debug("Probe write to %s failed", store.describe(), exc_info=True)
         raise CheckUnavailable(f"Cannot write to {store.describe()}: {type(e).__name__}: {e}") from e
     try:
         if not store.exists(key):
