@@ -3,6 +3,8 @@ checkstore speed, as ratios against baselines measured in the same run on the sa
 
 * ``--deep --jobs 2`` (read + SHA-256 of every byte) against ``openssl dgst -sha256`` and
   ``sha256sum``, each run as two parallel processes over the same files from the page cache;
+  in process (the check itself) and as the whole ``manage.py`` command (Django's start-up and
+  the run's record included);
 * the light check of 100,000 files against the bare listing of the store (``find -printf``),
   with its peak Python memory.
 
@@ -12,11 +14,14 @@ Sizes: ``BENCH_DEEP_MIB`` (default 2048, in 64 files) and ``BENCH_LIGHT_FILES`` 
 import hashlib
 import os
 import subprocess
+import sys
 import time
 import tracemalloc
 from datetime import timedelta
 
 from bench.common import django_in_tempdir, print_table
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 DEEP_FILES = 64
 REPEATS = 3
@@ -91,6 +96,10 @@ def bench_deep(store, total_mib):
         {
             "checkstore --deep --jobs 1": lambda: deep(1),
             "checkstore --deep --jobs 2": lambda: deep(2),
+            "manage.py checkstore --deep --jobs 2 (whole command)": lambda: subprocess.run(
+                [sys.executable, "manage.py", "checkstore", "--deep", "--jobs", "2", "--json"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, check=True,
+            ),
             "openssl dgst -sha256, 2 processes": lambda: _two_processes(["openssl", "dgst", "-sha256"], paths),
             "sha256sum, 2 processes": lambda: _two_processes(["sha256sum"], paths),
         }
