@@ -93,6 +93,11 @@ class Problem:
         return f"{self.code} {self.key} {self.filemeta if self.filemeta is not None else '-'} {self.detail}".rstrip()
 
 
+def filemeta_id(key):
+    """The FileMeta id a key stands for (keys of FileMetas are their decimal ids), else None."""
+    return int(key) if key.isascii() and key.isdigit() else None
+
+
 class CheckUnavailable(Exception):
     """The store cannot be checked at all (unreachable, unreadable root, misconfigured)."""
 
@@ -122,7 +127,8 @@ class Shard:
         return f"{self.index}/{self.count}"
 
     def owns(self, key):
-        value = int(key) if key.isdigit() else zlib.crc32(key.encode())
+        pk = filemeta_id(key)
+        value = pk if pk is not None else zlib.crc32(key.encode())
         return value % self.count == self.index - 1
 
 
@@ -268,11 +274,11 @@ def _confirm_missing(store, candidates):
 
 def _confirm_orphans(objects):
     """Drop listed keys whose FileMeta was committed while the rows were being read."""
-    numeric = [int(key) for key in objects if key.isdigit()]
+    numeric = [pk for pk in map(filemeta_id, objects) if pk is not None]
     owned = set()
     for i in range(0, len(numeric), 900):
         owned.update(FileMeta.objects.filter(pk__in=numeric[i : i + 900]).values_list("pk", flat=True))
-    return [obj for key, obj in objects.items() if not (key.isdigit() and int(key) in owned)]
+    return [obj for key, obj in objects.items() if filemeta_id(key) not in owned]
 
 
 # ---- the deep pass ----------------------------------------------------------------------------
@@ -559,7 +565,7 @@ def delete_orphans(store, report, *, min_age=DEFAULT_MIN_AGE):
     now = timezone.now()
     result = Deletion()
     candidates = deletable_orphans(report)
-    numeric = [int(p.key) for p in candidates if p.code is Code.ORPHAN and p.key.isdigit()]
+    numeric = [filemeta_id(p.key) for p in candidates if p.code is Code.ORPHAN and filemeta_id(p.key) is not None]
     owned = set(FileMeta.objects.filter(pk__in=numeric).values_list("pk", flat=True)) if numeric else set()
     objects = {o.key: o for o in store.iter_objects()} if any(p.code is Code.ORPHAN for p in candidates) else {}
     leftovers = {lo.name: lo for lo in store.iter_leftovers()} if any(
@@ -570,7 +576,7 @@ def delete_orphans(store, report, *, min_age=DEFAULT_MIN_AGE):
         if current is None:
             result.kept.append((problem.key, "gone already"))
             continue
-        if problem.code is Code.ORPHAN and problem.key.isdigit() and int(problem.key) in owned:
+        if problem.code is Code.ORPHAN and filemeta_id(problem.key) in owned:
             result.kept.append((problem.key, "a FileMeta owns it now"))
             continue
         if current.modified is None and min_age > timedelta(0):

@@ -269,3 +269,12 @@ class TestRecordStatuses(StoreFaultsMixin, TestCase):
         self.store.remove(self.files[0])
         self.check(level="deep")
         self.assertEqual(set(self.statuses().values()), {"unverified"})
+
+
+class TestFilemetaId(SimpleTestCase):
+    def test_only_ascii_decimal_keys_are_ids(self):
+        """Decimal keys are FileMeta ids; probes, leftovers and other digits are not."""
+        for key, expected in (("42", 42), ("007", 7), ("probe-ab", None), ("0/000/.tmp-1", None), ("²", None), ("", None)):
+            with self.subTest(key=key):
+                self.assertEqual(health.filemeta_id(key), expected)
+        self.assertEqual([Shard(i, 2).owns("²") for i in (1, 2)].count(True), 1)  # hashed, never int()
