@@ -12,7 +12,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -143,16 +143,24 @@ class Delivery(models.Model):
         iterable raises, the disk is full, the database fails), no FileMeta and no bytes remain.
         """
         filename = clean_filename(filename)
+        duplicate = ValidationError(
+            "This delivery already has a file named %(filename)s.", code="unique", params={"filename": filename}
+        )
         if FileMeta.objects.filter(delivery=self, filename=filename).exists():
-            raise ValidationError(
-                "This delivery already has a file named %(filename)s.", code="unique", params={"filename": filename}
-            )
+            raise duplicate
         store = FileMeta.deliverystore
         filemeta = None
         committed = False
         try:
             with transaction.atomic():
-                filemeta = FileMeta.objects.create(delivery=self, filename=filename, size=0, checksum="")
+                try:
+                    with transaction.atomic():
+                        filemeta = FileMeta.objects.create(delivery=self, filename=filename, size=0, checksum="")
+                except IntegrityError:
+                    if FileMeta.objects.filter(delivery=self, filename=filename).exists():
+                        # Another add_file of the same name committed after our check above.
+                        raise duplicate from None
+                    raise
                 digest = hashlib.sha256()
                 head = b""
                 with store.write_open(filemeta) as writer:
@@ -208,6 +216,9 @@ class FileMeta(models.Model):
         indexes = [
             models.Index(fields=["-created", "-id"], name="filemeta_created_idx"),
             models.Index(fields=["filename"], name="filemeta_filename_idx"),
+            # The admin's list filters, each walked in the list's (-created, -id) order.
+            models.Index(fields=["status", "-created", "-id"], name="filemeta_status_created_idx"),
+            models.Index(fields=["content_type", "-created", "-id"], name="filemeta_type_created_idx"),
         ]
 
     def __str__(self):

@@ -161,6 +161,27 @@ DELIVERY_STORE_FILE_MODE = env.octal("DELIVERY_STORE_FILE_MODE", default="0640")
 DELIVERY_STORE_DIR_MODE = env.octal("DELIVERY_STORE_DIR_MODE", default="0750")
 # DbmDeliveryStore
 DELIVERY_STORE_DBM_FILENAME = env.path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
+# S3DeliveryStore (AWS S3 or any S3-compatible server; see README "Running on several machines")
+DELIVERY_STORE_S3_BUCKET = env.str("DELIVERY_STORE_S3_BUCKET", default="")
+DELIVERY_STORE_S3_PREFIX = env.str("DELIVERY_STORE_S3_PREFIX", default="")
+DELIVERY_STORE_S3_ENDPOINT_URL = env.str("DELIVERY_STORE_S3_ENDPOINT_URL", default="")
+DELIVERY_STORE_S3_REGION = env.str("DELIVERY_STORE_S3_REGION", default="")
+# Both keys, or neither for boto3's usual chain (AWS_* environment, ~/.aws, instance roles)
+DELIVERY_STORE_S3_ACCESS_KEY_ID = env.str("DELIVERY_STORE_S3_ACCESS_KEY_ID", default="")
+DELIVERY_STORE_S3_SECRET_ACCESS_KEY = env.str("DELIVERY_STORE_S3_SECRET_ACCESS_KEY", default="")
+DELIVERY_STORE_S3_ADDRESSING_STYLE = env.str("DELIVERY_STORE_S3_ADDRESSING_STYLE", default="path")
+DELIVERY_STORE_S3_SIGNATURE_VERSION = env.str("DELIVERY_STORE_S3_SIGNATURE_VERSION", default="s3v4")
+# "sha256": checksum headers on every upload; "off" for servers that reject checksum headers
+DELIVERY_STORE_S3_CHECKSUMS = env.str("DELIVERY_STORE_S3_CHECKSUMS", default="sha256")
+DELIVERY_STORE_S3_PART_SIZE = env.int("DELIVERY_STORE_S3_PART_SIZE", default=8 * 1024 * 1024)
+DELIVERY_STORE_S3_UPLOAD_THREADS = env.int("DELIVERY_STORE_S3_UPLOAD_THREADS", default=4)
+DELIVERY_STORE_S3_CREATE_ONLY = env.bool("DELIVERY_STORE_S3_CREATE_ONLY", default=False)
+DELIVERY_STORE_S3_CONNECT_TIMEOUT = env.float("DELIVERY_STORE_S3_CONNECT_TIMEOUT", default=5.0)
+DELIVERY_STORE_S3_READ_TIMEOUT = env.float("DELIVERY_STORE_S3_READ_TIMEOUT", default=60.0)
+DELIVERY_STORE_S3_MAX_ATTEMPTS = env.int("DELIVERY_STORE_S3_MAX_ATTEMPTS", default=3)
+# DjangoStorageDeliveryStore: the STORAGES alias that keeps the bytes, and a name prefix in it
+DELIVERY_STORE_STORAGE_ALIAS = env.str("DELIVERY_STORE_STORAGE_ALIAS", default="deliveries")
+DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default="deliveries")
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk
 DELIVERY_STORE_CHUNK_SIZE = env.int("DELIVERY_STORE_CHUNK_SIZE", default=1024 * 1024)
 

@@ -18,16 +18,20 @@ from .dbm import DbmDeliveryStore
 from .filesystem import FsDeliveryStore
 from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
 from .memory import MemoryDeliveryStore
+from .django_storage import DjangoStorageDeliveryStore
 
 __all__ = [
     "DatabaseDeliveryStore",
     "DbmDeliveryStore",
     "DeliveryStoreFileNotFound",
+    "DjangoStorageDeliveryStore",
     "DeliveryStoreInterface",
     "FsDeliveryStore",
     "InvalidStoreError",
     "Leftover",
     "MemoryDeliveryStore",
+    "S3DeliveryStore",
+    "S3StoreUnavailable",
     "StoreWriter",
     "StoredObject",
     "import_backend",
@@ -35,3 +39,16 @@ __all__ = [
     "load_deliverystore_backend",
     "swap_deliverystore",
 ]
+
+
+# The S3 backend imports boto3, which only sites using it need: load it on first use, so that a
+# missing boto3 is an InvalidStoreError for S3DeliveryStore alone, not an ImportError for all.
+_LAZY = {"S3DeliveryStore": ".s3", "S3StoreUnavailable": ".s3"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,13 +5,14 @@ import uuid
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoreWriter, StoredObject, positive_int
 
 __all__ = ["DatabaseDeliveryStore"]
 
 TEMP_PREFIX = "tmp-"
+COMMIT_ATTEMPTS = 10  # concurrent writers of one key; last to commit wins
 
 
 def _models():
@@ -97,11 +98,18 @@ class _DatabaseWriter(StoreWriter):
     def _commit(self):
         StoredBlob, _ = _models()
         self._flush(final=True)
-        with transaction.atomic(using=self._store.using):
-            StoredBlob.objects.using(self._store.using).filter(name=self.key).delete()
-            StoredBlob.objects.using(self._store.using).filter(pk=self._blob.pk).update(
-                name=self.key, size=self.bytes_written, complete=True
-            )
+        blobs = StoredBlob.objects.using(self._store.using)
+        for attempt in range(COMMIT_ATTEMPTS):
+            try:
+                with transaction.atomic(using=self._store.using):
+                    blobs.filter(name=self.key).delete()
+                    blobs.filter(pk=self._blob.pk).update(name=self.key, size=self.bytes_written, complete=True)
+                return
+            except IntegrityError:
+                # Under READ COMMITTED (PostgreSQL) another writer of this key can commit its
+                # rename between our delete and ours: delete the winner's and rename again.
+                if attempt == COMMIT_ATTEMPTS - 1:
+                    raise
 
     def _abort(self):
         self._pending = None

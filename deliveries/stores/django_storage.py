@@ -1,0 +1,174 @@
+"""
+DjangoStorageDeliveryStore: bytes through any alias of Django's ``STORAGES``.
+
+This reaches every Django storage backend (``FileSystemStorage``, ``InMemoryStorage``, and all of
+django-storages: S3, Google Cloud, Azure, SFTP, ...) with the Storage API alone, so it promises no
+more than that API does:
+
+* Writes spool into a local temporary file (in memory up to ``chunk_size``, then on disk), so
+  memory stays bounded and nothing reaches the storage before ``close()``. On ``close()`` an old
+  object under the key is deleted and the spool is saved in its place; the Storage API has no
+  atomic replace, so a failure between the two loses the old bytes. Keys are written once by
+  ``Delivery.add_file``, so this concerns explicit rewrites only.
+* Reads are whatever ``Storage.open()`` gives. ``FileSystemStorage`` streams; django-storages'
+  ``S3Storage`` reads the whole object into memory first. For S3 use ``S3DeliveryStore``.
+* Objects are ``<prefix>/<key>``; a missing object raises ``DeliveryStoreFileNotFound``.
+"""
+
+import tempfile
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import InvalidStorageError, storages
+
+from .base import (
+    KEY_RE,
+    DeliveryStoreFileNotFound,
+    DeliveryStoreInterface,
+    InvalidStoreError,
+    Leftover,
+    StoredObject,
+    StoreWriter,
+    positive_int,
+)
+
+__all__ = ["DjangoStorageDeliveryStore"]
+
+
+class _SpoolWriter(StoreWriter):
+    """Spools locally; hands the whole file to ``Storage.save`` on commit."""
+
+    def __init__(self, key, store):
+        super().__init__(key)
+        self._store = store
+        self._spool = tempfile.SpooledTemporaryFile(max_size=store.chunk_size, prefix="deliverystore-")
+
+    def _write(self, data):
+        self._spool.write(data)
+
+    def _commit(self):
+        try:
+            self._spool.seek(0)
+            self._store._replace(self.key, File(self._spool))
+        finally:
+            self._spool.close()
+
+    def _abort(self):
+        self._spool.close()
+
+
+class DjangoStorageDeliveryStore(DeliveryStoreInterface):
+    """
+    Options (keywords; defaults from settings):
+
+    * ``alias``: the ``STORAGES`` alias (``DELIVERY_STORE_STORAGE_ALIAS``, default ``deliveries``),
+      resolved on first use.
+    * ``prefix``: the directory of the objects inside that storage (``DELIVERY_STORE_STORAGE_PREFIX``).
+    * ``chunk_size``: bytes per read, and the size above which a write spools to disk.
+    """
+
+    def __init__(self, *, alias=None, prefix=None, chunk_size=None):
+        self.alias = alias or settings.DELIVERY_STORE_STORAGE_ALIAS
+        prefix = (settings.DELIVERY_STORE_STORAGE_PREFIX if prefix is None else prefix).strip("/")
+        if any(part in ("", ".", "..") for part in prefix.split("/")):
+            raise InvalidStoreError(
+                f"DjangoStorageDeliveryStore prefix {prefix!r}: use a relative directory such as 'deliveries'."
+            )
+        self.prefix = prefix
+        self.chunk_size = positive_int(
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size,
+            "chunk_size",
+            "DjangoStorageDeliveryStore",
+        )
+
+    @property
+    def storage(self):
+        try:
+            return storages[self.alias]
+        except InvalidStorageError as e:
+            raise InvalidStoreError(
+                f"DjangoStorageDeliveryStore: STORAGES has no alias {self.alias!r}. Add it to STORAGES or set "
+                "DELIVERY_STORE_STORAGE_ALIAS."
+            ) from e
+
+    def describe(self):
+        return f"DjangoStorageDeliveryStore on STORAGES[{self.alias!r}] under {self.prefix}/"
+
+    def _name(self, key):
+        return f"{self.prefix}/{key}"
+
+    def _replace(self, key, content):
+        storage, name = self.storage, self._name(key)
+        if storage.exists(name):
+            storage.delete(name)
+        saved = storage.save(name, content)
+        if saved != name:
+            # Another writer re-created the name between our delete and save, and the storage
+            # picked another name for us: drop our copy rather than leave a stray.
+            storage.delete(saved)
+            raise FileExistsError(f"{self.describe()}: {key} was written by someone else at the same time")
+
+    # ---- the contract --------------------------------------------------------------------------
+
+    def _write_open(self, key):
+        return _SpoolWriter(key, self)
+
+    def _read_open(self, key):
+        try:
+            return self.storage.open(self._name(key), "rb")
+        except FileNotFoundError as e:
+            raise DeliveryStoreFileNotFound(key) from e
+
+    def _exists(self, key):
+        return self.storage.exists(self._name(key))
+
+    def _size(self, key):
+        try:
+            return self.storage.size(self._name(key))
+        except FileNotFoundError as e:
+            raise DeliveryStoreFileNotFound(key) from e
+
+    def _remove(self, key):
+        storage, name = self.storage, self._name(key)
+        if not storage.exists(name):
+            raise DeliveryStoreFileNotFound(key)
+        storage.delete(name)
+
+    # ---- listing -------------------------------------------------------------------------------
+
+    def _walk(self):
+        """Yield every file name below the prefix, relative to it."""
+        storage = self.storage
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            try:
+                dirs, files = storage.listdir(f"{self.prefix}/{rel}" if rel else self.prefix)
+            except FileNotFoundError:
+                continue  # nothing written yet (object stores have no empty directories)
+            stack.extend(f"{rel}{d}/" for d in dirs)
+            yield from (f"{rel}{f}" for f in files)
+
+    def _modified(self, name):
+        try:
+            return self.storage.get_modified_time(name)
+        except NotImplementedError:
+            return None
+
+    def _iter_objects(self):
+        for rel in self._walk():
+            if KEY_RE.match(rel):
+                name = self._name(rel)
+                yield StoredObject(rel, self.storage.size(name), self._modified(name))
+
+    def iter_leftovers(self):
+        """Files below the prefix whose names are not keys."""
+        for rel in self._walk():
+            if not KEY_RE.match(rel):
+                name = self._name(rel)
+                yield Leftover("stray", rel, self.storage.size(name), self._modified(name))
+
+    def remove_leftover(self, leftover):
+        if any(part in ("", ".", "..") for part in leftover.name.split("/")):
+            raise ValueError(f"Refusing to remove {leftover.name!r}: not a path inside the store")
+        self.storage.delete(self._name(leftover.name))

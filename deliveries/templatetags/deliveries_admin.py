@@ -1,0 +1,134 @@
+"""
+``{% range_date_hierarchy cl %}``: the admin's date hierarchy without a scan of the table.
+
+Django's own tag lists the years (months, days) that have rows with ``SELECT DISTINCT`` over a
+truncated date: a full scan, and on SQLite one Python function call per row (seconds at a
+million rows). This tag reads only the first and last date (two index lookups) of the rows in the chosen
+year, month or day, ignoring the other filters and the search (which may need a scan), and
+offers every year, month or day between them: some links may lead to an empty list. It renders
+the admin's own ``date_hierarchy.html`` with the same context.
+"""
+
+import datetime
+
+from django import template
+from django.conf import settings
+from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+
+register = template.Library()
+
+__all__ = ["date_bounds", "periods_between", "range_date_hierarchy"]
+
+
+def periods_between(first, last, kind):
+    """Every year, month (as dates) or day from ``first`` to ``last`` (dates), inclusive."""
+    if kind == "year":
+        return [datetime.date(year, 1, 1) for year in range(first.year, last.year + 1)]
+    if kind == "month":
+        months = []
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            months.append(datetime.date(year, month, 1))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def date_bounds(queryset, field_name):
+    """
+    The earliest and latest ``field_name`` in ``queryset``, as two index walks (ORDER BY ...
+    LIMIT 1). One ``SELECT MIN(x), MAX(x)`` would be a single query, but SQLite answers it
+    with a scan of the whole index (150 ms at a million rows) instead of two lookups.
+    """
+    values = queryset.values_list(field_name, flat=True)
+    return {
+        "first": values.order_by(field_name).first(),
+        "last": values.order_by(f"-{field_name}").first(),
+    }
+
+
+def _in_chosen_dates(queryset, field_name, year, month):
+    """``queryset`` narrowed to the chosen year (and month) as a range, as the changelist does."""
+    if not year:
+        return queryset
+    try:
+        start = datetime.datetime(int(year), int(month or 1), 1)
+    except ValueError:
+        return queryset.none()
+    end = (start + datetime.timedelta(days=32)).replace(day=1) if month else start.replace(year=start.year + 1)
+    if settings.USE_TZ:
+        start, end = timezone.make_aware(start), timezone.make_aware(end)
+    return queryset.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+
+
+def _local_date(value):
+    if isinstance(value, datetime.datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    return value
+
+
+def range_date_hierarchy(cl):
+    """The date hierarchy context for changelist ``cl``, from the MIN and MAX of its date."""
+    if not cl.date_hierarchy:
+        return {"show": False}
+    field_name = cl.date_hierarchy
+    field = cl.model._meta.get_field(field_name)
+    fields = {kind: f"{field_name}__{kind}" for kind in ("year", "month", "day")}
+    year, month, day = (cl.params.get(fields[kind]) for kind in ("year", "month", "day"))
+
+    def link(filters):
+        return cl.get_query_string(filters, [f"{field_name}__"])
+
+    base = {"show": True, "field_name": field.verbose_name}
+    if year and month and day:
+        date = datetime.date(int(year), int(month), int(day))
+        return {
+            **base,
+            "back": {"link": link({fields["year"]: year, fields["month"]: month}),
+                     "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT"))},
+            "choices": [{"title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT"))}],
+        }
+    bounds = date_bounds(_in_chosen_dates(cl.root_queryset, field_name, year, month), field_name)
+    if not (bounds["first"] and bounds["last"]):
+        return {**base, "choices": [], "back": {"link": link({}), "title": "All dates"} if year else None}
+    first, last = _local_date(bounds["first"]), _local_date(bounds["last"])
+    if not year and first.year == last.year:  # one year only: start a level down, as Django does
+        year = first.year
+        if first.month == last.month:
+            month = first.month
+    if year and month:
+        return {
+            **base,
+            "back": {"link": link({fields["year"]: year}), "title": str(year)},
+            "choices": [
+                {"link": link({fields["year"]: year, fields["month"]: month, fields["day"]: d.day}),
+                 "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT"))}
+                for d in periods_between(first, last, "day")
+            ],
+        }
+    if year:
+        return {
+            **base,
+            "back": {"link": link({}), "title": "All dates"},
+            "choices": [
+                {"link": link({fields["year"]: year, fields["month"]: m.month}),
+                 "title": capfirst(formats.date_format(m, "YEAR_MONTH_FORMAT"))}
+                for m in periods_between(first, last, "month")
+            ],
+        }
+    return {
+        **base,
+        "choices": [
+            {"link": link({fields["year"]: str(y.year)}), "title": str(y.year)}
+            for y in periods_between(first, last, "year")
+        ],
+    }
+
+
+@register.tag(name="range_date_hierarchy")
+def range_date_hierarchy_tag(parser, token):
+    return InclusionAdminNode(
+        "range_date_hierarchy", parser, token, func=range_date_hierarchy, template_name="date_hierarchy.html", takes_context=False
+    )

@@ -1,0 +1,80 @@
+"""Shared set-up for the admin tests: a memory store, users of every kind, and sample files."""
+
+import io
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from deliveries.models import Delivery, FileMeta
+from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+from deliveries.testhelpers import make_delivery
+
+PASSWORD = "test-password-1"
+
+PYTHON_SOURCE = 'def greet(name):\n    """Say hello."""\n    return f"Hello, {name} <b>&amp;</b>"\n'
+
+
+def png_bytes(size=(40, 30), color=(200, 30, 30)):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def make_user(username, *, staff=True, superuser=False, active=True, perms=()):
+    """A user who logs in with PASSWORD; ``perms`` are codenames of deliveries permissions."""
+    user = get_user_model().objects.create_user(
+        username, password=PASSWORD, is_staff=staff, is_superuser=superuser, is_active=active
+    )
+    if perms:
+        user.user_permissions.set(Permission.objects.filter(content_type__app_label="deliveries", codename__in=perms))
+    return user
+
+
+def make_samples(prefix="adm"):
+    """
+    Two deliveries of one group: ``first`` with hello.py, notes.txt, photo.png and data.bin,
+    ``second`` with a changed hello.py, the same notes.txt and a new extra.md. Returns a dict of
+    the deliveries and the first's FileMetas by short name.
+    """
+    first = make_delivery(prefix)
+    samples = {
+        "first": first,
+        "py": first.add_file("hello.py", [PYTHON_SOURCE]),
+        "txt": first.add_file("notes.txt", ["first line\nsecond line\n"]),
+        "png": first.add_file("photo.png", [png_bytes()]),
+        "bin": first.add_file("data.bin", [bytes(range(256)) * 20]),
+    }
+    first.finish()
+    second = Delivery.begin(first.assignment_group, first.delivered_by)
+    second.add_file("hello.py", [PYTHON_SOURCE.replace("Hello", "Goodbye")])
+    second.add_file("notes.txt", ["first line\nsecond line\n"])
+    second.add_file("extra.md", ["# New\n"])
+    second.finish()
+    samples["second"] = second
+    return samples
+
+
+class AdminFixtureMixin:
+    """
+    A fresh MemoryDeliveryStore per test, and: ``superuser``, ``viewer`` (staff, view permission
+    on files and deliveries), ``nobody`` (staff without permissions), and make_samples()'s
+    deliveries and files as attributes (``first``, ``second``, ``py``, ``txt``, ``png``, ``bin``).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.enterContext(swap_deliverystore(FileMeta, MemoryDeliveryStore()))
+        self.superuser = make_user("root", superuser=True)
+        self.viewer = make_user("viewer", perms=["view_filemeta", "view_delivery"])
+        self.nobody = make_user("nobody")
+        for name, value in make_samples().items():
+            setattr(self, name, value)
+
+    def login(self, user):
+        self.client.force_login(user)
+
+    def content(self, response):
+        """The body of any response, streamed or not."""
+        return b"".join(response.streaming_content) if response.streaming else response.content

@@ -1,0 +1,115 @@
+"""manage.py copystore: exit statuses, report, and the whole move from the filesystem into S3."""
+
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+
+from deliveries.integrity import verify_filemeta
+from deliveries.models import FileMeta
+from deliveries.stores import FsDeliveryStore, S3DeliveryStore
+from tests.deliveries.test_copying import CONTENTS, CopyMixin
+
+
+def run_copystore(*args):
+    """Run copystore; return (exit status, stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("copystore", *args, stdout=out, stderr=err)
+    except CommandError as e:
+        return e.returncode, out.getvalue(), f"{err.getvalue()}{e}"
+    return 0, out.getvalue(), err.getvalue()
+
+
+class TestCopystoreCommand(CopyMixin, TestCase):
+    def fs_args(self):
+        return ["--to", "deliveries.stores.FsDeliveryStore", "--option", f"root={self.tmpdir}", "--option", "fsync=false"]
+
+    def test_copies_and_reports(self):
+        """Exit 0 with a summary line; a second run skips everything."""
+        status, out, _ = run_copystore(*self.fs_args(), "--jobs", "2")
+        self.assertEqual(status, 0)
+        total = sum(map(len, CONTENTS.values()))
+        self.assertIn(f"Copied {len(CONTENTS)} files ({total} bytes), skipped 0 already intact in the target, 0 failed.", out)
+        self.assert_target_holds_everything()
+        status, out, _ = run_copystore(*self.fs_args())
+        self.assertIn(f"Copied 0 files (0 bytes), skipped {len(CONTENTS)} already intact", out)
+
+    def test_dry_run(self):
+        """--dry-run says what it would copy and writes nothing."""
+        status, out, _ = run_copystore(*self.fs_args(), "--dry-run")
+        self.assertEqual(status, 0)
+        self.assertIn("(dry run)", out)
+        self.assertIn(f"Would copy {len(CONTENTS)} files", out)
+        self.assertEqual(list(self.target.iter_objects()), [])
+
+    def test_failures_exit_1(self):
+        """Files that fail are listed on stderr and the exit status is 1."""
+        self.source.remove(self.filemetas[0])
+        status, _, err = run_copystore(*self.fs_args())
+        self.assertEqual(status, 1)
+        self.assertIn(f"FAILED  #{self.filemetas[0].pk} file0.txt: missing in the source", err)
+        self.assertIn("1 failed.", err)
+
+    def test_cannot_run_exit_2(self):
+        """Bad backends, options, jobs, a target equal to the source, or an unreachable target exit 2."""
+        cases = [
+            (["--to", "no.such.Store"], "does not import"),
+            (["--to", "deliveries.stores.FsDeliveryStore", "--option", "root"], "must look like key=value"),
+            (["--to", "deliveries.stores.FsDeliveryStore", "--option", "colour=blue"], "refuses the options"),
+            ([*self.fs_args(), "--jobs", "0"], "--jobs must be at least 1"),
+            (["--to", "deliveries.stores.MemoryDeliveryStore"], "is the configured store itself"),
+            (
+                ["--to", "deliveries.stores.S3DeliveryStore", "--option", "bucket=b", "--option",
+                 "endpoint_url=http://127.0.0.1:9", "--option", "max_attempts=1", "--option", "access_key_id=a",
+                 "--option", "secret_access_key=b"],
+                "S3 endpoint http://127.0.0.1:9 did not answer",
+            ),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                status, _, err = run_copystore(*args)
+                self.assertEqual(status, 2)
+                self.assertIn(message, err)
+        self.assertEqual(self.source_snapshot().keys(), {str(fm.pk) for fm in self.filemetas})
+
+
+@pytest.mark.usefixtures("seaweedfs_class")
+class TestMoveFilesystemToS3(TestCase):
+    def test_move_from_filesystem_to_s3(self):
+        """The README's move: copy into S3, verify every file there, switch the setting."""
+        import shutil
+        import tempfile
+
+        from django.test import override_settings
+
+        from deliveries.stores import swap_deliverystore
+        from deliveries.testhelpers import make_delivery
+
+        root = tempfile.mkdtemp(prefix="copystore-fs-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        server, prefix = self.seaweedfs, f"move-{uuid.uuid4().hex}"
+        s3_settings = {
+            "DELIVERY_STORE_S3_BUCKET": server.bucket,
+            "DELIVERY_STORE_S3_PREFIX": prefix,
+            "DELIVERY_STORE_S3_ENDPOINT_URL": server.endpoint_url,
+            "DELIVERY_STORE_S3_REGION": "us-east-1",
+            "DELIVERY_STORE_S3_ACCESS_KEY_ID": server.access_key,
+            "DELIVERY_STORE_S3_SECRET_ACCESS_KEY": server.secret_key,
+        }
+        with swap_deliverystore(FileMeta, FsDeliveryStore(root=root, fsync=False)):
+            delivery = make_delivery("move")
+            for name, data in CONTENTS.items():
+                delivery.add_file(name, [data])
+            with override_settings(**s3_settings):
+                status, out, err = run_copystore("--to", "deliveries.stores.S3DeliveryStore", "--jobs", "3")
+        self.assertEqual(status, 0, err)
+        self.assertIn(f"Copied {len(CONTENTS)} files", out)
+        with override_settings(**s3_settings):
+            target = S3DeliveryStore()
+            for filemeta in FileMeta.objects.all():
+                with self.subTest(filename=filemeta.filename):
+                    self.assertTrue(verify_filemeta(filemeta, store=target).ok)
+                    self.assertEqual(target.object_sha256(filemeta), filemeta.checksum)

@@ -1,0 +1,65 @@
+"""deliveries.templatetags.deliveries_admin: the date hierarchy from first and last dates."""
+
+import datetime
+
+from django.test import SimpleTestCase, TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from deliveries.models import FileMeta
+from deliveries.templatetags.deliveries_admin import periods_between
+from tests.deliveries.admin_fixtures import AdminFixtureMixin
+
+
+class TestPeriodsBetween(SimpleTestCase):
+    def test_periods(self):
+        """Every year, month or day between two dates, inclusive, across year ends."""
+        first, last = datetime.date(2024, 11, 30), datetime.date(2025, 2, 2)
+        self.assertEqual([d.year for d in periods_between(first, last, "year")], [2024, 2025])
+        self.assertEqual(
+            [(d.year, d.month) for d in periods_between(first, last, "month")],
+            [(2024, 11), (2024, 12), (2025, 1), (2025, 2)],
+        )
+        self.assertEqual(len(periods_between(first, last, "day")), 65)
+
+
+class TestRangeDateHierarchy(AdminFixtureMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.login(self.viewer)
+        when = [datetime.datetime(2023, 5, 17, 12), datetime.datetime(2025, 3, 2, 12), datetime.datetime(2025, 3, 9, 12)]
+        for filemeta, moment in zip((self.py, self.txt, self.png), when):
+            FileMeta.objects.filter(pk=filemeta.pk).update(created=timezone.make_aware(moment))
+        FileMeta.objects.exclude(pk__in=[self.py.pk, self.txt.pk, self.png.pk]).delete()
+
+    def hierarchy(self, **params):
+        response = self.client.get(reverse("admin:deliveries_filemeta_changelist"), params)
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def test_levels(self):
+        """Years from first to last, then months of the year, days of the month, and the day."""
+        top = self.hierarchy()
+        for year in (2023, 2024, 2025):
+            self.assertContains(top, f"?created__year={year}")
+        year = self.hierarchy(created__year=2025)
+        self.assertContains(year, "created__month=3")
+        self.assertNotContains(year, "created__month=4")
+        self.assertContains(year, "All dates")
+        month = self.hierarchy(created__year=2025, created__month=3)
+        for day in range(2, 10):
+            self.assertContains(month, f"created__day={day}")
+        self.assertNotContains(month, "created__day=10")
+        day = self.hierarchy(created__year=2025, created__month=3, created__day=9)
+        self.assertEqual([fm.filename for fm in day.context["cl"].result_list], ["photo.png"])
+        self.assertContains(day, "March 9")
+
+    def test_empty_year(self):
+        """A year between the first and last may have no files: an empty list, not an error."""
+        response = self.hierarchy(created__year=2024)
+        self.assertEqual(list(response.context["cl"].result_list), [])
+
+    def test_bad_date(self):
+        """A date that does not exist is refused the admin's way, not with a server error."""
+        response = self.client.get(reverse("admin:deliveries_filemeta_changelist"), {"created__year": "x"})
+        self.assertRedirects(response, reverse("admin:deliveries_filemeta_changelist") + "?e=1", fetch_redirect_response=False)
