@@ -1,8 +1,12 @@
 """manage.py checkstore: every fault injected into every local backend, asserted by code, JSON and exit status."""
 
 import os
+import socket
+import uuid
 from io import StringIO
 from unittest import mock
+
+import pytest
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
@@ -13,8 +17,10 @@ from deliveries.stores import (
     DbmDeliveryStore,
     FsDeliveryStore,
     MemoryDeliveryStore,
+    S3DeliveryStore,
     swap_deliverystore,
 )
+from deliveries.stores.s3 import MULTIPART_LEFTOVER
 from deliveries.testhelpers import make_delivery
 from tests.deliveries.checkstore_faults import (
     LeftoverFaultsMixin,
@@ -131,6 +137,56 @@ class TestDatabaseStoreThreads(StoreFaultsMixin, TransactionTestCase):
 
     def get_store(self):
         return DatabaseDeliveryStore(chunk_size=64 * 1024)
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.usefixtures("seaweedfs_class")
+class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    """The same faults in a bucket of a real S3 server (SeaweedFS), each test under its own prefix."""
+
+    def get_store(self):
+        server = self.seaweedfs
+        return S3DeliveryStore(
+            bucket=server.bucket, prefix=f"checkstore-{uuid.uuid4().hex}", endpoint_url=server.endpoint_url,
+            region="us-east-1", access_key_id=server.access_key, secret_access_key=server.secret_key,
+        )
+
+    def make_temp_leftover(self):
+        upload = self.seaweedfs.client().create_multipart_upload(Bucket=self.store.bucket, Key=f"{self.store.prefix}77")
+        return f"{MULTIPART_LEFTOVER}:77:{upload['UploadId']}"
+
+    def test_stray_object_in_the_bucket(self):
+        """An object under the prefix that is not a key: STRAY, reported, passing unless --fail-on-orphans."""
+        self.seaweedfs.client().put_object(Bucket=self.store.bucket, Key=f"{self.store.prefix}notes/readme.txt", Body=b"hi")
+        status, doc = run_checkstore_json()
+        self.assertEqual(status, 0)
+        self.assert_problem(doc, "STRAY", None, "notes/readme.txt")
+
+    def test_unreachable_endpoint(self):
+        """An endpoint nobody listens on: exit 2, naming the endpoint, within the store's timeouts."""
+        endpoint = f"http://127.0.0.1:{_closed_port()}"
+        status, doc = run_checkstore_json(
+            "--backend", "deliveries.stores.S3DeliveryStore", "--option", f"endpoint_url={endpoint}",
+            "--option", "bucket=deliveries", "--option", "region=us-east-1", "--option", "access_key_id=x",
+            "--option", "secret_access_key=y", "--option", "max_attempts=1", "--option", "connect_timeout=2",
+        )
+        self.assertEqual((status, doc["ok"]), (2, False))
+        self.assertIn(f"Cannot list S3DeliveryStore s3://deliveries/ at {endpoint}", doc["error"])
+
+    def test_unknown_bucket(self):
+        """A bucket that does not exist: exit 2 with the server's reason."""
+        status, doc = run_checkstore_json(
+            "--backend", "deliveries.stores.S3DeliveryStore", "--option", "bucket=no-such-bucket",
+            "--option", f"endpoint_url={self.seaweedfs.endpoint_url}", "--option", "region=us-east-1",
+            "--option", f"access_key_id={self.seaweedfs.access_key}", "--option", f"secret_access_key={self.seaweedfs.secret_key}",
+        )
+        self.assertEqual(status, 2)
+        self.assertIn("Cannot list S3DeliveryStore s3://no-such-bucket/", doc["error"])
 
 
 class TestCommandOptions(TempDirMixin, TestCase):
