@@ -4,6 +4,7 @@ that run the command and return its exit status and JSON.
 """
 
 import json
+import os
 import shutil
 import tempfile
 from datetime import timedelta
@@ -52,6 +53,14 @@ class StoreFaultsMixin(SwappedStoreMixin):
         super().setUp()
         delivery = make_delivery("checkstore")
         self.files = [delivery.add_file(f"file{i}.bin", [data]) for i, data in enumerate(CONTENTS)]
+
+    def leaf_dir(self):
+        """Where (relative to an FsDeliveryStore's root) the first file lives: found, not assumed."""
+        key = str(self.files[0].pk)
+        for dirpath, _, names in os.walk(self.store.root):
+            if key in names:
+                return os.path.relpath(dirpath, self.store.root)
+        raise AssertionError(f"key {key} is not under {self.store.root}")
 
     def check(self, **kwargs):
         return health.check_store(self.store, **{"min_age": timedelta(0), **kwargs})

@@ -196,7 +196,7 @@ class TestAgesAndRepair(TempDirMixin, StoreFaultsMixin, TestCase):
     def test_young_orphans_are_in_flight(self):
         """Orphans and temporaries younger than min_age are counted as in flight, not reported."""
         self.rewrite(STRAY_KEY, b"upload in progress")
-        open(os.path.join(self.store.root, "0", "000", ".tmp-5-aa"), "wb").close()
+        open(os.path.join(self.store.root, self.leaf_dir(), ".tmp-5-aa"), "wb").close()
         report = health.check_store(self.store)
         self.assertEqual((report.problems, report.in_flight), ([], 2))
         self.assertIn("2 younger than --min-age left alone", report.text_lines()[-2])
@@ -205,21 +205,22 @@ class TestAgesAndRepair(TempDirMixin, StoreFaultsMixin, TestCase):
         """Old orphans and temporaries go; young ones, owned keys, symlinks and FileMeta bytes stay."""
         self.rewrite(STRAY_KEY, b"old orphan")
         self.age("987/654/987654321", 2)
-        open(os.path.join(self.store.root, "0", "000", ".tmp-5-aa"), "wb").close()
-        self.age("0/000/.tmp-5-aa", 2)
-        os.symlink("/etc/hostname", os.path.join(self.store.root, "0", "000", "55"))
+        temp, link = f"{self.leaf_dir()}/.tmp-5-aa", f"{self.leaf_dir()}/{STRAY_KEY}"
+        open(os.path.join(self.store.root, temp), "wb").close()
+        self.age(temp, 2)
+        os.symlink("/etc/hostname", os.path.join(self.store.root, link))
         report = health.check_store(self.store, min_age=timedelta(minutes=30))
         self.assertEqual(sorted(p.code for p in report.problems), [Code.ORPHAN, Code.SYMLINK, Code.TEMP_LEFTOVER])
         self.rewrite("987654322", b"young orphan")
         report.problems.append(Problem(Code.ORPHAN, "987654322"))
         report.problems.append(Problem(Code.ORPHAN, str(self.files[0].pk)))  # owned: a stale report
         result = health.delete_orphans(self.store, report, min_age=timedelta(minutes=30))
-        self.assertEqual(sorted(result.removed), ["0/000/.tmp-5-aa", STRAY_KEY])
+        self.assertEqual(sorted(result.removed), sorted([temp, STRAY_KEY]))
         self.assertEqual(
             sorted(result.kept),
             sorted([("987654322", "younger than --min-age"), (str(self.files[0].pk), "a FileMeta owns it now")]),
         )
-        self.assertTrue(os.path.islink(os.path.join(self.store.root, "0", "000", "55")))
+        self.assertTrue(os.path.islink(os.path.join(self.store.root, link)))
         self.assertEqual(len(list(self.store.iter_objects())), 4)
 
     def test_delete_orphans_unknown_age(self):

@@ -62,7 +62,7 @@ class TestSeedModel(SwappedStoreMixin, TestCase):
             ("deliveries.Nope", {}, 1, False, "Unknown model 'deliveries.Nope': use app_label.ModelName, one of: "),
             ("nodot", {}, 1, False, "Unknown model 'nodot'"),
             ("deliveries.Period", {"subject": "999"}, 2, False, "Cannot seed deliveries.Period: subject instance with id 999"),
-            ("deliveries.Period", {"subject": "999"}, 2, True, "deliveries_period.subject_id contains a value '999' that does not have a corresponding value"),
+            ("deliveries.Period", {"subject": "999"}, 2, True, "Cannot seed deliveries.Period: "),
             ("deliveries.Subject", {}, 0, False, "--count must be at least 1."),
         ]
         for label, values, count, bulk, message in cases:
@@ -81,7 +81,8 @@ class TestSeedModel(SwappedStoreMixin, TestCase):
     def test_counters_offset_only_model_fields(self):
         """Only (model label, field) sequences are offset; other keys count from 1."""
         seed_model("deliveries.Subject", 3)
+        highest = Subject.objects.order_by("-pk").values_list("pk", flat=True).first()  # sequences outlive tests
         counters = CountersAfterExisting()
-        self.assertEqual(counters.next(("deliveries.Subject", "short_name")), 4)
+        self.assertEqual(counters.next(("deliveries.Subject", "short_name")), highest + 1)
         self.assertEqual(counters.next(("combo", "deliveries.Subject", ("a",))), 1)
         self.assertEqual(counters.next(("nowhere.Model", "x")), 1)

@@ -23,6 +23,7 @@ from deliveries.stores import (
 from deliveries.stores.s3 import MULTIPART_LEFTOVER
 from deliveries.testhelpers import make_delivery
 from tests.deliveries.checkstore_faults import (
+    STRAY_KEY,
     LeftoverFaultsMixin,
     StoreFaultsMixin,
     TempDirMixin,
@@ -72,9 +73,10 @@ class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, Misconfig
         return FsDeliveryStore(root=os.path.join(self.tmpdir, "store"), fsync=False)
 
     def make_temp_leftover(self):
-        with open(os.path.join(self.store.root, "0", "000", ".tmp-77-deadbeef"), "wb") as f:
+        name = f"{self.leaf_dir()}/.tmp-77-deadbeef"
+        with open(os.path.join(self.store.root, name), "wb") as f:
             f.write(b"half an upload")
-        return "0/000/.tmp-77-deadbeef"
+        return name
 
     def misconfigurations(self):
         a_file = os.path.join(self.tmpdir, "a-file")
@@ -83,10 +85,11 @@ class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, Misconfig
 
     def test_symlink(self):
         """A symlink planted in the tree: SYMLINK, exit 1, and nothing outside the root is read."""
-        os.symlink("/etc/passwd", os.path.join(self.store.root, "0", "000", "424242"))
+        name = f"{self.leaf_dir()}/{STRAY_KEY}"
+        os.symlink("/etc/passwd", os.path.join(self.store.root, name))
         status, doc = run_checkstore_json("--deep")
         self.assertEqual((status, doc["ok"]), (1, False))
-        self.assert_problem(doc, "SYMLINK", None, "0/000/424242")
+        self.assert_problem(doc, "SYMLINK", None, name)
 
     def test_missing_root(self):
         """Files recorded but the root is gone (a wrong DELIVERY_STORE_ROOT): exit 2, not 3 x MISSING."""
