@@ -128,16 +128,31 @@ class SeaweedFS:
             f"-bucket={self.bucket}",
             *(f"-{flag}={port}" for flag, port in ports.items()),
         ]
-        self._log = open(os.path.join(self.workdir, "weed.log"), "wb")
-        self.process = subprocess.Popen(
-            args, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True
-        )
+        self._args = args
+        self._launch()
         try:
             self._wait_ready()
         except BaseException:
             log = self.log_text()
             self.stop()
             raise SeaweedFSUnavailable(f"SeaweedFS did not start at {self.endpoint_url}:\n{log}") from None
+
+    def _launch(self):
+        self._log = open(os.path.join(self.workdir, "weed.log"), "ab")
+        self.process = subprocess.Popen(
+            self._args, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True
+        )
+
+    def kill(self):
+        """Kill the server at once (SIGKILL), keeping its data, as a crash or a power cut would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._log.close()
+
+    def restart(self):
+        """Start a killed server again on the same ports and data; return when it answers."""
+        self._launch()
+        self._wait_ready()
 
     def _wait_ready(self):
         import boto3

@@ -16,3 +16,14 @@ DELIVERY_STORE_ROOT = os.path.join(tempfile.gettempdir(), f"deliverystore-tests-
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not ":memory:": tests that run threads or child processes need to share the database.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"deliverystore-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# factory/'s test models (tests/factoryapp), and a second database for its `_using=` tests: always
+# a SQLite file, also when DATABASE_URL points the default database at PostgreSQL.
+INSTALLED_APPS += ["tests.factoryapp"]
+# tests.factoryapp.Article.nullable_tags: django_factory reads null=True on an M2M as "none".
+SILENCED_SYSTEM_CHECKS = ["fields.W340"]
+DATABASES["other"] = {  # noqa: F405
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": os.path.join(tempfile.gettempdir(), f"deliverystore-other-{os.getpid()}.sqlite3"),
+    "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"deliverystore-test-other-{os.getpid()}.sqlite3")},
+}

@@ -29,6 +29,7 @@ import base64
 import hashlib
 import io
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -416,6 +417,13 @@ class S3DeliveryStore(DeliveryStoreInterface):
         self._client_lock = threading.Lock()
         self._pool = None
         self._pool_lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def _check_fork(self):
+        # A forked child (a prefork server's worker, say) must not share the parent's pooled
+        # connections, and the parent's upload threads do not exist in it: start afresh.
+        if self._pid != os.getpid():
+            self._init_runtime()
 
     def describe(self):
         where = self.endpoint_url or f"AWS ({self.region or 'default region'})"
@@ -428,6 +436,7 @@ class S3DeliveryStore(DeliveryStoreInterface):
 
     @property
     def client(self):
+        self._check_fork()
         client = self._client
         if client is None:
             with self._client_lock:
@@ -455,6 +464,7 @@ class S3DeliveryStore(DeliveryStoreInterface):
 
     def _upload_pool(self):
         """The threads that send parts, shared by this store's writers (and their clients reused)."""
+        self._check_fork()
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.upload_threads, thread_name_prefix="s3-part")
@@ -462,7 +472,7 @@ class S3DeliveryStore(DeliveryStoreInterface):
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in ("_client", "_client_lock", "_pool", "_pool_lock"):  # clients and threads do not pickle
+        for name in ("_client", "_client_lock", "_pool", "_pool_lock", "_pid"):  # clients and threads do not pickle
             del state[name]
         return state
 

@@ -5,6 +5,7 @@ import os
 import tempfile
 import zipfile
 
+from django.db import connection
 from django.test import SimpleTestCase, TestCase
 
 from deliveries import zipstream
@@ -110,16 +111,22 @@ class TestIterZip(TestCase):
 
     def test_hostile_corpus(self):
         """Every name of the hostile corpus becomes a distinct member that extracts inside the folder."""
-        for i, name in enumerate(CORPUS):
+        # Rows are made directly (as legacy data might be), bypassing validation. PostgreSQL holds
+        # no NUL in text and enforces the column's 255 characters, so such names exist only elsewhere.
+        def storable(name):
+            return connection.vendor != "postgresql" or ("\x00" not in name and len(name) <= 255)
+
+        names = [n for n in CORPUS if storable(n)]
+        for name in names:
             filemeta = FileMeta.objects.create(delivery=self.delivery, filename=name, size=1, checksum="")
             with self.store.write_open(filemeta) as writer:
                 writer.write(b"x")
         archive = self.read_zip(zipstream.delivery_members(self.delivery))
-        self.assertEqual(len({name.casefold() for name in archive.namelist()}), len(CORPUS))
+        self.assertEqual(len({name.casefold() for name in archive.namelist()}), len(names))
         with tempfile.TemporaryDirectory() as tmp:
             archive.extractall(tmp)
             extracted = [os.path.join(root, f) for root, _, files in os.walk(tmp) for f in files]
-            self.assertEqual(len(extracted), len(CORPUS))
+            self.assertEqual(len(extracted), len(names))
             folder = os.path.join(os.path.realpath(tmp), zipstream.folder_name(self.delivery))
             for path in extracted:
                 self.assertEqual(os.path.dirname(os.path.realpath(path)), folder)

@@ -13,11 +13,13 @@ from deliveries.testhelpers import make_delivery
 from .crash import run_trials
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
-SIZE = 2 * 1024 * 1024
+SIZE = 2 * 1024 * 1024  # bytes per trial; a subclass may set `size`
 
 
 class CrashTestMixin:
     """Subclasses give ``make_store()``; each runs TRIALS killed writers against it."""
+
+    size = SIZE
 
     def setUp(self):
         super().setUp()
@@ -31,7 +33,7 @@ class CrashTestMixin:
 
     def test_sigkill_mid_write(self):
         """After every kill: each FileMeta has its complete bytes; no partial bytes are visible."""
-        report = run_trials(self.delivery, self.store, TRIALS, SIZE, seed=7)
+        report = run_trials(self.delivery, self.store, TRIALS, self.size, seed=7)
         self.assertEqual(report.problems, [])
         self.assertEqual(report.trials, TRIALS)
         # The random points must land both inside writes and after them, or the test proves little.
@@ -50,7 +52,7 @@ class TestCrashFs(CrashTestMixin, TransactionTestCase):
 
     def test_sigkill_leaves_only_temporary_files(self):
         """What a killed fs writer leaves is a temporary file, which the listing reports as such."""
-        run_trials(self.delivery, self.store, 10, SIZE, max_delay=0.02, seed=3)
+        run_trials(self.delivery, self.store, 10, self.size, max_delay=0.02, seed=3)
         kinds = {leftover.kind for leftover in self.store.iter_leftovers()}
         self.assertLessEqual(kinds, {"temporary"})
 

@@ -1,0 +1,521 @@
+"""The engine: ``Factory`` builds, fills, validates and saves model instances."""
+
+import datetime
+import math
+import random
+from types import MappingProxyType
+
+from asgiref.sync import sync_to_async
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from . import generators, mapping
+from .bulk import make_bulk
+from .constraints import finite_domain, unique_groups
+from .counters import UNIQUE, Counters
+from .exceptions import NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
+from .plan import CHOICES, CONTENT_TYPE, CREATE, GENERATE, HOOK, NULL, ModelPlan, get_fields, is_content_type, limits_for
+
+_OMIT = object()  # leave the attribute to the model's constructor (default, db_default, empty FK)
+# Validators every CharField carries and generated strings satisfy by construction.
+_LENGTH_VALIDATORS = ("MaxLengthValidator", "ProhibitNullCharactersValidator")
+
+
+class _Context:
+    """One call's options, handed down to the instances it creates for relations."""
+
+    __slots__ = ("save", "using", "validate", "related", "path", "followed", "_children")
+
+    def __init__(self, save, using=None, validate=True, related=False, path=(), followed=frozenset()):
+        self.save, self.using, self.validate, self.related = save, using, validate, related
+        self.path = path  # concrete models being built above this one: cycles stop here
+        self.followed = followed  # non-null FKs followed into a cycle
+        self._children = {}
+
+    def child(self, model, follow=None):
+        """The context for relations of ``model`` (made once per context, model and FK)."""
+        key = (model, follow)
+        child = self._children.get(key)
+        if child is None:
+            followed = self.followed | {follow} if follow is not None else self.followed
+            child = self._children[key] = _Context(
+                self.save, self.using, self.validate, self.related, (*self.path, _concrete(model)), followed
+            )
+        return child
+
+
+_DEFAULT_CONTEXTS = {(save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)}
+
+
+def _resolve(model):
+    """A model class, also from an ``"app_label.ModelName"`` string."""
+    return apps.get_model(model) if isinstance(model, str) else model
+
+
+def _concrete(model):
+    return model._meta.concrete_model
+
+
+class Factory:
+    """
+    Builds instances of any model with deterministic values.
+
+    ``Factory(test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None)``
+
+    - ``test_case``: anything with ``getUniqueInteger()`` (and optionally ``getUniqueString(prefix)``),
+      e.g. a testtools TestCase; it then supplies every unique value.
+    - ``field_mapping``: field class -> ``generator(field, factory)``; replaces the default (start
+      from ``Factory.DEFAULT_FIELD_MAPPING.copy()`` to extend it). Looked up along the field
+      class's MRO, then by ``get_internal_type()``.
+    - ``model_generators``: model -> ``generator(factory, **attrs)`` returning an unsaved instance,
+      for models you cannot add a nested ``Factory`` class to.
+    - ``seed``: values become pseudo-random, drawn from one ``random.Random(seed)`` (the same seed
+      gives the same values); fields in a unique set keep their counters. Without a seed nothing
+      is random.
+    - ``counters``: a ``Counters`` to share between factories (default: a fresh one per factory).
+
+    Where a value comes from, first match wins:
+
+    1. Whole instance: ``model_generators[Model](factory, **attrs)``, then the nested
+       ``Model.Factory.make_instance(factory, **attrs)``. Either replaces steps 2-7: relations
+       are not filled, but the result is still validated and saved by ``make_one``.
+    2. An explicit keyword: ``field=value``, ``<fk>_id=pk``, ``<fk>__<field>=value`` (passed on to
+       the FK target the factory creates), ``<m2m>=[...]``, reverse sets ``<accessor>=[...]`` or
+       ``=n`` (n new children).
+    3. The nested ``Model.Factory.get_<field>(field, factory)`` staticmethod (FK and M2M too;
+       M2M returns a list).
+    4. ``null=True`` and ``blank=True``: left empty (None; no M2M targets for a ``null`` M2M).
+    5. The field's ``default`` or ``db_default`` (left to Django and the database); ``auto_now`` and
+       ``auto_now_add`` are left to ``pre_save``.
+    6. ``choices``: the first non-blank choice (a seeded factory picks one).
+    7. The field mapping: ``generator(field, factory)``; or, for relations: FK/O2O -> a new
+       target (``make*`` only; a nullable FK back into a model being built ends the cycle
+       with None); ContentType FK -> the model's own real ContentType; GenericForeignKey ->
+       a new instance of a model with a matching GenericRelation (else a real ContentType row);
+       M2M -> ``Model.Factory.number_of_<m2m>`` new targets (default 1; an int or a callable),
+       through models with ``through_fields`` honoured.
+    8. No generator: ``NoGeneratorError`` naming ``app.Model.field``.
+
+    Across fields, booleans and choices that form a unique set with no counter-backed field are
+    cycled through their combinations, and CheckConstraints are met (see constraints.py).
+
+    Control keywords (underscored, so they never clash with a field): ``_using="alias"``;
+    ``_validate=False`` skips ``full_clean()``; ``_bulk=True`` (``make`` only) inserts with
+    ``bulk_create``, FK targets included, a constant number of queries per relation level, and
+    does not validate unless ``_validate=True``; ``_related=True`` (``prepare*`` only) prepares
+    unsaved FK targets instead of leaving FKs empty.
+    """
+
+    DEFAULT_FIELD_MAPPING = MappingProxyType(mapping.DEFAULT_FIELD_MAPPING)
+    DEFAULT_MODEL_GENERATORS = MappingProxyType({})
+    MODEL_FACTORY_CLASS_NAME = "Factory"
+
+    def __init__(self, test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None):
+        self.test_case = test_case
+        # A test case supplies the unique values if it can (testtools' and ours can).
+        self._unique_source = getattr(test_case, "getUniqueInteger", None)
+        self.field_mapping = dict(self.DEFAULT_FIELD_MAPPING if field_mapping is None else field_mapping)
+        self.model_generators = {**self.DEFAULT_MODEL_GENERATORS, **(model_generators or {})}
+        self.seed = seed
+        self.random = random.Random(seed) if seed is not None else None
+        self.counters = Counters() if counters is None else counters
+        self._plans = {}
+        # Per-field facts, keyed by id(field) (fields live as long as their model classes, and
+        # Field.__hash__ is slow enough to show in the per-row cost).
+        self._cache, self._keys, self._limits, self._checks = {}, {}, {}, {}
+
+    # --- making and preparing ------------------------------------------------------------------
+
+    def make_one(self, model, **attrs):
+        """A saved instance, validated with ``full_clean()`` before it is saved."""
+        ctx, attrs = self._context(attrs, save=True)
+        return self._instance(_resolve(model), attrs, ctx)
+
+    def make(self, count, model, **attrs):
+        """``count`` saved instances; with ``_bulk=True`` inserted with ``bulk_create``."""
+        bulk = attrs.pop("_bulk", False)
+        ctx, attrs = self._context(attrs, save=True, validate=not bulk)
+        model = _resolve(model)
+        if bulk:
+            return make_bulk(self, model, count, attrs, ctx)
+        return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
+
+    def prepare_one(self, model, **attrs):
+        """An unsaved, unvalidated instance; FKs and M2Ms empty unless ``_related=True``."""
+        ctx, attrs = self._context(attrs, save=False, validate=False)
+        return self._instance(_resolve(model), attrs, ctx)
+
+    def prepare(self, count, model, **attrs):
+        ctx, attrs = self._context(attrs, save=False, validate=False)
+        model = _resolve(model)
+        return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
+
+    async def amake_one(self, model, **attrs):
+        """``make_one`` for async code (runs in the thread that owns the connection)."""
+        return await sync_to_async(self.make_one)(model, **attrs)
+
+    async def amake(self, count, model, **attrs):
+        return await sync_to_async(self.make)(count, model, **attrs)
+
+    def prepare_fields(self, model, **attrs):
+        """
+        An unsaved instance filled field by field, ignoring ``model_generators`` and
+        ``make_instance``: for use inside those hooks (see testcase.create_user).
+        """
+        ctx, attrs = self._context(attrs, save=False, validate=False)
+        plan = self._plan(_resolve(model))
+        plain, nested, _m2m, _reverse = plan.split(attrs)
+        return self._fill(plan, plain, nested, ctx)[0]
+
+    def generate_value(self, field):
+        """A value for ``field`` alone: a choice, else its generator (no hooks, defaults or null)."""
+        domain = finite_domain(field) if field.choices else None
+        if domain:
+            return self.pick(field, domain)
+        generator = mapping.find_generator(self.field_mapping, field)
+        if generator is None:
+            raise NoGeneratorError(field)
+        return generator(field, self)
+
+    get_fields = staticmethod(get_fields)
+
+    def reset(self):
+        """Start every counter again: the next values repeat the first ones."""
+        self.counters.reset()
+        if self.seed is not None:
+            self.random.seed(self.seed)
+
+    # --- unique values (django_factory's names, and snake_case aliases) -------------------------
+
+    def getUniqueInteger(self):
+        if self._unique_source is not None:
+            return self._unique_source()
+        return self.counters.next(UNIQUE)
+
+    def getUniqueString(self, prefix=None):
+        if self.test_case is not None and hasattr(self.test_case, "getUniqueString"):
+            return self.test_case.getUniqueString(prefix)
+        return f"{'str' if prefix is None else prefix}-{self.getUniqueInteger()}"
+
+    def getUniqueUnicode(self, prefix=None):
+        return self.getUniqueString(prefix)
+
+    def getUniqueDate(self):
+        return generators.BASE_DATE + datetime.timedelta(days=self.getUniqueInteger())
+
+    def getUniqueTime(self):
+        return generators.time_of(self.getUniqueInteger())
+
+    def getUniqueDateTime(self):
+        return generators.base_datetime() + datetime.timedelta(days=self.getUniqueInteger())
+
+    get_unique_integer = getUniqueInteger
+    get_unique_string = getUniqueString
+    get_unique_unicode = getUniqueUnicode
+    get_unique_date = getUniqueDate
+    get_unique_time = getUniqueTime
+    get_unique_datetime = getUniqueDateTime
+
+    # --- what generators ask of the factory ------------------------------------------------------
+
+    def sequence(self, field):
+        """The next number for ``field``: its own counter, the test case's, or a seeded random one."""
+        if self._unique_source is not None:
+            return self._unique_source()
+        if self.random is not None and not self.is_unique(field):
+            return self.random.randrange(1, 2**31)
+        key = self._keys.get(id(field))
+        if key is None:
+            model = getattr(field, "model", None)  # None for a field not attached to a model
+            key = self._keys[id(field)] = (model._meta.label if model else "", field.name)
+        return self.counters.next(key)
+
+    @property
+    def counts_per_field(self):
+        """Does ``sequence(field)`` count 1, 2, 3... for each field (no test case supplying them)?"""
+        return self._unique_source is None
+
+    def pick(self, field, options):
+        """The first option, or a seeded random one."""
+        return options[0] if self.random is None else self.random.choice(options)
+
+    def limits(self, field):
+        """``(lower, lower_strict, upper, upper_strict)`` from validators and CheckConstraints."""
+        limits = self._limits.get(id(field))
+        if limits is None:
+            limits = self._limits[id(field)] = limits_for(field)
+        return limits
+
+    def memo(self, field, compute):
+        """``compute(field, factory)``, computed once per field and this factory (ranges, lengths)."""
+        key = (id(field), compute)
+        value = self._cache.get(key, _OMIT)
+        if value is _OMIT:
+            value = self._cache[key] = compute(field, self)
+        return value
+
+    def first_valid(self, field, candidates):
+        """The first candidate that passes the field's validators."""
+        candidates = iter(candidates)
+        if not self.needs_check(field):
+            return next(candidates)
+        messages = []
+        for candidate in candidates:
+            try:
+                field.run_validators(candidate)
+            except ValidationError as error:
+                messages = error.messages
+            else:
+                return candidate
+        raise NoValidValueError(field, "; ".join(messages))
+
+    def needs_check(self, field):
+        """Has the field validators beyond max_length and null characters (which shapes satisfy)?"""
+        found = self._checks.get(id(field))
+        if found is None:
+            found = self._checks[id(field)] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
+        return found
+
+    def is_unique(self, field):
+        """Is the field part of a unique set (its values then come from its counter)?"""
+        if getattr(field, "model", None) is None:
+            return False
+        key = ("unique", id(field))
+        if key not in self._cache:
+            self._cache[key] = any(field.name in group for group in unique_groups(field.model))
+        return self._cache[key]
+
+    # --- the engine --------------------------------------------------------------------------------
+
+    def _context(self, attrs, save, validate=True):
+        if "_using" not in attrs and "_validate" not in attrs and "_related" not in attrs:
+            return _DEFAULT_CONTEXTS[save, validate], attrs
+        using = attrs.pop("_using", None)
+        validate = attrs.pop("_validate", validate)
+        related = attrs.pop("_related", False)
+        return _Context(save=save, using=using, validate=validate, related=related), attrs
+
+    def _plan(self, model):
+        plan = self._plans.get(model)
+        if plan is None:
+            plan = self._plans[model] = ModelPlan(model, self.MODEL_FACTORY_CLASS_NAME, self.field_mapping)
+        return plan
+
+    def _instance(self, model, attrs, ctx):
+        plan = self._plan(model)
+        plain, nested, m2m, reverse = plan.split(attrs)
+        generator = self.model_generators.get(model) or plan.make_instance
+        if generator is not None:
+            instance, trusted = generator(self, **plain), ()
+        else:
+            instance, trusted = self._fill(plan, plain, nested, ctx)
+        if ctx.save:
+            self._save(plan, instance, trusted, ctx)
+            if plan.m2ms or reverse:
+                self._relate(plan, instance, nested, m2m, reverse, ctx, auto=generator is None)
+        return instance
+
+    def _fill(self, plan, plain, nested, ctx, prebuilt=None):
+        """An unsaved instance and the FK names it got from the factory (no need to re-validate)."""
+        values = dict(plain)
+        fixed = set(plain) if plan.checks else None  # what CheckConstraint repairs must not touch
+        trusted = []
+        combos = self._combos(plan, plain, nested) if plan.combos else None
+        for spec in plan.values:
+            name = spec.name
+            if name in values or spec.attname in values:
+                continue
+            how = spec.how
+            if combos and name in combos:
+                values[name] = combos[name]
+            elif how == GENERATE:
+                if spec.func is None:
+                    raise NoGeneratorError(spec.field)
+                values[name] = spec.func(spec.field, self)
+            elif how == CHOICES:
+                values[name] = self.pick(spec.field, spec.domain)
+            elif how == HOOK:
+                values[name] = spec.func(spec.field, self)
+                if fixed is not None:
+                    fixed.add(name)
+            elif how == NULL:
+                values[name] = None
+        for spec in plan.fks:
+            name = spec.name
+            if name in values or spec.attname in values:
+                if fixed is not None:
+                    fixed.add(name)
+                continue
+            value, own = self._foreign_key(plan, spec, nested.get(name), ctx, prebuilt)
+            if value is not _OMIT:
+                values[name] = value
+                if own:
+                    trusted.append(name)
+        generic = {}
+        for spec in plan.gfks:
+            if spec.name in values or spec.ct_field in values or spec.fk_field in values:
+                continue
+            target = self._generic_target(plan, spec, ctx, prebuilt)
+            if target is not None:
+                generic[spec.name] = target
+                trusted.append(spec.ct_field)
+        if values.keys() <= plan.init_keys:
+            instance = plan.build(values)
+        else:  # properties, private fields...: Django sorts them out (or names what is unknown)
+            instance = plan.model(**values)
+        for name, target in generic.items():
+            setattr(instance, name, target)
+        if plan.checks:
+            plan.checks.apply(instance, fixed)
+        return instance, trusted
+
+    def _foreign_key(self, plan, spec, nested, ctx, prebuilt):
+        """(value, made by the factory) for one FK/O2O, or (_OMIT, False)."""
+        if prebuilt is not None and spec.name in prebuilt:
+            return prebuilt[spec.name], True
+        how = CREATE if nested is not None else spec.how
+        if how == HOOK:
+            return self._saved(spec.hook(spec.field, self), ctx), False
+        if how == NULL:
+            return None, False
+        if how == CONTENT_TYPE and (ctx.save or ctx.related):
+            return self._content_type(plan.model, ctx), True
+        if how != CREATE or not (ctx.save or ctx.related):
+            return _OMIT, False
+        child = self._child_context(plan, spec, ctx)
+        if child is None:
+            return None, True  # a cycle ends here on purpose: NULL even where blank=False
+        return self._instance(spec.target, dict(nested or {}), child), ctx.save
+
+    def _child_context(self, plan, spec, ctx):
+        """The context for an FK target; None where a nullable FK closes a cycle."""
+        target = _concrete(spec.target)
+        if target is not _concrete(plan.model) and target not in ctx.path:
+            return ctx.child(plan.model)
+        if spec.nullable:
+            return None
+        if spec.field in ctx.followed:
+            raise RelationCycleError(
+                f"{plan.label}.{spec.name}: the foreign keys {' -> '.join(m._meta.label for m in (*ctx.path, plan.model))} "
+                f"form a cycle with no nullable link; pass {spec.name}=... or make one of them null=True."
+            )
+        return ctx.child(plan.model, follow=spec.field)
+
+    def _generic_target(self, plan, spec, ctx, prebuilt):
+        if prebuilt is not None and spec.name in prebuilt:
+            return prebuilt[spec.name]
+        if spec.hook is not None:
+            return self._saved(spec.hook(spec.field, self), ctx)
+        ct_field = plan.meta.get_field(spec.ct_field)
+        if not ctx.save or (ct_field.null and ct_field.blank):
+            return None
+        target = self._generic_target_model(spec)
+        if is_content_type(target):
+            return self._content_type(plan.model, ctx)
+        return self._instance(target, {}, ctx.child(plan.model))
+
+    def _generic_target_model(self, spec):
+        """The model whose new instance a GenericForeignKey points at (looked up once)."""
+        key = ("gfk", spec.model, spec.name)
+        if key not in self._cache:
+            self._cache[key] = spec.target_model()
+        return self._cache[key]
+
+    @staticmethod
+    def _content_type(model, ctx):
+        content_types = apps.get_model("contenttypes", "ContentType").objects
+        return content_types.db_manager(ctx.using).get_for_model(model, for_concrete_model=False)
+
+    def _saved(self, value, ctx):
+        """Save an unsaved model instance handed in for a relation (make only)."""
+        if ctx.save and isinstance(value, models.Model) and value._state.adding and value.pk is None:
+            value.save(using=ctx.using)
+        return value
+
+    def _combos(self, plan, plain, nested):
+        """Values for booleans/choices in unique sets that nothing else keeps unique."""
+        out = {}
+        for key, specs in plan.combos:
+            if any(_fresh(spec, plain, nested) for spec in specs):
+                continue
+            free = [s for s in specs if s.name not in plain and s.attname not in plain and s.how in (GENERATE, CHOICES) and s.domain]
+            fixed = tuple(plain.get(s.name, plain.get(s.attname)) for s in specs if s not in free)
+            try:
+                counter_key = (*key, fixed) if hash(fixed) is not None else key
+            except TypeError:
+                counter_key = key
+            k = self.counters.next(counter_key) - 1
+            sizes = [len(spec.domain) for spec in free]
+            if k >= math.prod(sizes):
+                raise UniqueExhaustedError(
+                    f"{plan.label}: the unique set ({', '.join(spec.name for spec in specs)}) allows only "
+                    f"{math.prod(sizes)} combinations of {', '.join(spec.name for spec in free)}, and all are used; "
+                    f"pass other values for its other fields."
+                )
+            for spec, size in zip(free, sizes):
+                k, digit = divmod(k, size)
+                out[spec.name] = spec.domain[digit]
+        return out
+
+    def _save(self, plan, instance, trusted, ctx):
+        for spec in plan.fks:
+            related = spec.field.get_cached_value(instance, None) if spec.field.is_cached(instance) else None
+            if related is not None and related.pk is None:
+                setattr(instance, spec.name, self._saved(related, ctx))  # re-assign: copies the new pk
+        if ctx.validate:
+            if ctx.using is not None:
+                instance._state.db = ctx.using  # FK and unique checks read the database it goes to
+            instance.full_clean(trusted, plan.validate_unique, plan.validate_constraints)
+        instance.save(using=ctx.using, force_insert=True)
+
+    def _relate(self, plan, instance, nested, m2m, reverse, ctx, auto):
+        """After the save: M2M targets, reverse sets."""
+        for spec in plan.m2ms:
+            if spec.name in m2m:
+                targets = m2m[spec.name]
+            elif not auto:
+                continue
+            elif spec.hook is not None:
+                targets = spec.hook(spec.field, self)
+            elif spec.field.null or _concrete(spec.target) in ctx.path:
+                continue  # ``null`` M2M: none; a model already being built: one level deep only
+            else:
+                child = ctx.child(plan.model)
+                targets = [self._instance(spec.target, dict(nested.get(spec.name, {})), child) for _ in range(spec.count())]
+            self._link(plan, instance, spec, targets, ctx)
+        for accessor, value in reverse.items():
+            self._reverse(plan, instance, plan.reverse[accessor], value, ctx)
+
+    def _link(self, plan, instance, spec, targets, ctx):
+        targets = [self._saved(target, ctx) for target in targets]
+        if not targets:
+            return
+        if spec.auto:
+            getattr(instance, spec.name).add(*targets)
+            return
+        child = ctx.child(plan.model)
+        target_attname = spec.through._meta.get_field(spec.target_name).attname
+        for target in targets:
+            key = spec.target_name if isinstance(target, models.Model) else target_attname
+            self._instance(spec.through, {spec.source_name: instance, key: target}, child)
+
+    def _reverse(self, plan, instance, spec, value, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            child = ctx.child(plan.model)
+            for _ in range(value):
+                self._instance(spec.child, {spec.link: instance}, child)
+            return
+        for item in value if spec.many else [value]:
+            setattr(item, spec.link, instance)
+            item.save(using=ctx.using)
+
+
+def _fresh(spec, plain, nested):
+    """Will this member of a unique set get a value no other row has?"""
+    if spec.name in plain or spec.attname in plain:
+        return False
+    if spec.name in nested:
+        return True
+    return spec.fresh
+
