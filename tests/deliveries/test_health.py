@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from deliveries import health
 from deliveries.health import Code, Problem, Shard
+from deliveries.health.check import _confirm_orphans
 from deliveries.models import FileMeta, StoreCheckRun
 from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore
 from tests.deliveries.checkstore_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
@@ -147,7 +148,7 @@ class TestCheckStore(StoreFaultsMixin, TestCase):
         """A listed key whose FileMeta appears after the rows were read is not an orphan."""
         report = self.check()
         self.assertEqual(report.problems, [])
-        orphans = health._confirm_orphans({str(self.files[0].pk): None, STRAY_KEY: "obj"})
+        orphans = _confirm_orphans({str(self.files[0].pk): None, STRAY_KEY: "obj"})
         self.assertEqual(orphans, ["obj"])
 
     def test_deep_progress(self):

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=1, help="Rows of MODEL to make (default 1).")
         parser.add_argument("--bulk", action="store_true", help="Insert MODEL's rows with the factory's bulk mode.")
         parser.add_argument("--size", choices=sorted(seeding.SIZES), default="small",
-                            help="Demo size: small (~70 files), medium (~8,000), large (>= 100,000). Default small.")
+                            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.")
         parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0).")
         parser.add_argument("--if-empty", action="store_true", help="Seed the demo only when there is none; else do nothing.")
         parser.add_argument("--append", action="store_true", help="Add another demo batch beside the existing one.")
