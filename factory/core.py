@@ -436,9 +436,11 @@ class Factory:
     def _combos(self, plan, plain, nested):
         """Values for booleans/choices in unique sets that nothing else keeps unique."""
         out = {}
-        for key, specs in plan.combos:
+        for key, specs, left_null in plan.combos:
             if any(_fresh(spec, plain, nested) for spec in specs):
                 continue
+            if any(spec.name not in plain and spec.attname not in plain for spec in left_null):
+                continue  # this row's set holds a NULL: it clashes with no other row
             free = [s for s in specs if s.name not in plain and s.attname not in plain and s.how in (GENERATE, CHOICES) and s.domain]
             fixed = tuple(plain.get(s.name, plain.get(s.attname)) for s in specs if s not in free)
             try:

@@ -198,9 +198,24 @@ def gen_url(field, factory):
     low, high = factory.memo(field, length_limits)
     n = factory.sequence(field)
     prefix = "https://example.com/"
-    path = fit(f"{field.name}-{n}", 0, None if high is None else max(high - len(prefix), 1))
-    candidates = [fit(prefix + path, low, high), f"http://x.io/{n}".ljust(low, "x")]
+    candidates = []
+    if high is None or len(prefix) + len(f"{field.name}-{n}") <= high:
+        candidates.append(f"{prefix}{field.name}-{n}".ljust(low, "x"))
+    # Short columns: the counter in base 36, in the path or as the host name, keeps the URL valid
+    # and distinct down to 16 characters whatever the counter (13 for small ones).
+    candidates.append(f"http://x.io/{base36(n)}".ljust(low, "x"))
+    candidates.append(f"http://{base36(n)}.io")
     return factory.first_valid(field, candidates)
+
+
+def base36(n):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, rest = divmod(n, 36)
+        out = digits[rest] + out
+        if not n:
+            return out
 
 
 def gen_date(field, factory):

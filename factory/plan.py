@@ -200,15 +200,24 @@ class ModelPlan:
         return reverse
 
     def _combo_groups(self):
-        """Unique sets that contain a finite-domain field, with their members' specs."""
+        """
+        Unique sets that contain a finite-domain field: (key, members' specs, the members left
+        NULL). A row whose set holds a NULL never clashes with another (SQL's NULLs are distinct,
+        and full_clean() skips such sets), except under UniqueConstraint(nulls_distinct=False).
+        """
         by_name = {spec.name: spec for spec in (*self.values, *self.fks)}
+        nulls_equal = {
+            tuple(c.fields) for c in self.model._meta.constraints
+            if isinstance(c, models.UniqueConstraint) and c.nulls_distinct is False
+        }
         groups = []
         for names in unique_groups(self.model):
             specs = [by_name.get(name) for name in names]
             if None in specs:
                 continue
             if any(getattr(spec, "domain", None) and spec.how in (GENERATE, CHOICES) for spec in specs):
-                groups.append((("combo", self.label, names), specs))
+                left_null = () if names in nulls_equal else tuple(spec for spec in specs if spec.how == NULL)
+                groups.append((("combo", self.label, names), specs, left_null))
         return groups
 
     def build(self, values):

@@ -147,3 +147,14 @@ class DetachedFieldTests(SimpleTestCase):
         field = models.IntegerField(validators=[MinValueValidator(5)])
         field.set_attributes_from_name("level")
         self.assertEqual(Factory().generate_value(field), 5)
+
+    def test_short_url_columns(self):
+        """A URLField as short as 12 characters gets valid, distinct URLs, with or without a seed (found by hypothesis)."""
+        for factory in (Factory(), Factory(seed=0)):
+            field = models.URLField(max_length=16)
+            field.set_attributes_from_name("homepage")
+            values = [factory.generate_value(field) for _ in range(50)]
+            with self.subTest(seed=factory.random is not None):
+                for value in values:
+                    field.clean(value, None)
+                self.assertEqual(len(set(values)), len(values))
