@@ -367,3 +367,6 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     @admin.action(description="Verify selected files (re-read and check size and SHA-256)", permissions=["verify"])
     def verify_selected(self, request, queryset):
         report_outcome(self, request, verify_many(queryset.order_by("pk").iterator()))
+
+
+from . import admin_health  # noqa: E402,F401  (registers the "Store health" page)

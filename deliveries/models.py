@@ -282,3 +282,36 @@ def remove_bytes_after_commit(sender, instance, using, **kwargs):
     store = FileMeta.deliverystore
     key = store.key_for(instance)
     transaction.on_commit(lambda: _remove_bytes(store, key), using=using)
+
+
+class StoreCheckRun(models.Model):
+    """One run of ``manage.py checkstore``: when, how deep, against which store, and what it found."""
+
+    class Level(models.TextChoices):
+        PROBE = "probe", "Probe"
+        LIGHT = "light", "Light"
+        DEEP = "deep", "Deep"
+
+    #: Problems kept on a run; the rest are counted in ``problems_total`` and ``summary``.
+    MAX_PROBLEMS = 500
+
+    started = models.DateTimeField(db_index=True)
+    finished = models.DateTimeField()
+    level = models.CharField(max_length=5, choices=Level)
+    backend = models.CharField(max_length=200, help_text="Dotted path of the store class checked.")
+    store = models.CharField(max_length=300, help_text="The store's own description (where its bytes live).")
+    options = models.JSONField(default=dict, blank=True, help_text="Shard, since, jobs: what the run covered.")
+    ok = models.BooleanField()
+    exit_code = models.PositiveSmallIntegerField(help_text="0 healthy, 1 problems found, 2 could not check.")
+    error = models.TextField(blank=True, help_text="Why the run could not check the store (exit code 2).")
+    summary = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    problems_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "store check run"
+        verbose_name_plural = "store health"
+        ordering = ["-started", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_level_display()} check of {self.store} at {self.started:%Y-%m-%d %H:%M}"

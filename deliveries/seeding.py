@@ -1,123 +1,356 @@
 """
-Seed a small, realistic demo: subjects, periods, assignments, groups, deliveries and files of the
-kinds students hand in, written through the configured DeliveryStore.
+Seed data through the project's generic factory (``factory/``): the logic of ``manage.py seedfactory``.
+
+* ``seed_demo(size, seed)``: a realistic demo: subjects, periods, assignments, groups with
+  candidates and examiners, deliveries spread over each assignment's weeks, and the files
+  students hand in (source code, text, PDFs, images, zips) written through the DeliveryStore
+  with their real size and SHA-256. Rows go in with the factory's bulk mode, level by level,
+  each row's planned values handed to the factory through a model generator; the bytes come
+  from a small pool of generated contents (``demo_contents``), so a large demo is bounded by
+  writing files, not by making them.
+* ``seed_model(label, count, values)`` (``deliveries.seed_model``): any installed model.
+
+Every value is drawn from the factory's seeded random and dates from a fixed calendar (the
+2026 academic year), never from the clock: the same seed gives the same rows and bytes on
+every run. A failure leaves nothing: the rows are in one transaction, and bytes already
+written are removed when it rolls back.
 """
 
-import io
-import random
-import zipfile
-from dataclasses import dataclass
-from datetime import timedelta
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
+from factory import Factory
+
+from .demo_contents import KINDS, ContentPool
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
+from .stores import DeliveryStoreFileNotFound
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SIZES", "DemoSize", "SeedError", "SeedReport", "bulk_make", "demo_counts", "demo_is_empty", "flush_demo", "seed_demo"]
+
+DEMO_EMAIL_DOMAIN = "demo.example.org"  # marks the demo's users, so --flush removes only those
+DEMO_PASSWORD = "!demo-user-no-login"  # an unusable password hash: demo users cannot log in
+TERMS = (  # (short name, long name, start, end): the fixed calendar every demo date comes from
+    ("h2026", "Autumn 2026", datetime(2026, 8, 17, tzinfo=UTC), datetime(2026, 12, 18, tzinfo=UTC)),
+    ("v2026", "Spring 2026", datetime(2026, 1, 12, tzinfo=UTC), datetime(2026, 6, 19, tzinfo=UTC)),
+)
+SUBJECTS = (
+    ("inf1000", "Introduction to programming"),
+    ("in2010", "Algorithms and data structures"),
+    ("in2090", "Databases and data modelling"),
+    ("in3030", "Efficient parallel programming"),
+    ("inf1010", "Object-oriented programming"),
+    ("mat1100", "Calculus"),
+    ("stk1100", "Probability and statistics"),
+    ("in3230", "Computer networks"),
+    ("in4080", "Natural language processing"),
+    ("fys1120", "Electromagnetism"),
+    ("in1140", "Introduction to language technology"),
+    ("in5170", "Models of concurrency"),
+)
+FIRST_NAMES = (
+    "Ada Alan Amira Anders Astrid Bjorn Chen Dina Emil Eva Farah Henrik Ida Ingrid Jonas Kari Lars Leah Liam "
+    "Maja Mohammed Nora Ola Oskar Priya Ragnhild Sara Sofie Thea Tobias Vilde Yusuf"
+).split()
+LAST_NAMES = (
+    "Andersen Berg Dahl Eriksen Haugen Hansen Johansen Kaur Khan Larsen Lie Moen Nguyen Nilsen Olsen Pedersen "
+    "Solberg Strand Tran Vik Wang"
+).split()
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    subjects: int
+    periods: int  # per subject
+    assignments: int  # per period
+    groups: int  # per assignment
+    students: int
+    examiners: int
+    members: tuple  # (min, max) candidates per group
+    deliveries: tuple  # (min, max) per group
+    files: tuple  # (min, max) per delivery
+    variants: int  # contents made per kind
+
+
+SIZES = {
+    "small": DemoSize(2, 1, 2, 4, 12, 3, (1, 2), (1, 2), (2, 4), 3),
+    "medium": DemoSize(4, 2, 4, 40, 300, 12, (1, 3), (1, 3), (2, 5), 12),
+    # 10 x 2 x 5 x 100 = 10,000 groups x 2 deliveries x at least 5 files: >= 100,000 files.
+    "large": DemoSize(10, 2, 5, 100, 2000, 40, (1, 3), (2, 2), (5, 6), 32),
+}
+
+
+class SeedError(Exception):
+    """Seeding was refused or failed; the message says why and what to do. Nothing was written."""
 
 
 @dataclass
 class SeedReport:
-    subjects: int = 0
-    deliveries: int = 0
+    counts: dict = field(default_factory=dict)  # model label -> rows made
     files: int = 0
     bytes: int = 0
+    seconds: float = 0.0
+
+    def line(self):
+        parts = ", ".join(f"{n:,} {label}" for label, n in self.counts.items())
+        return f"{parts}; {self.files:,} files ({self.bytes / 1024 / 1024:,.1f} MiB) in {self.seconds:.1f} s"
 
 
 def demo_is_empty():
+    """True when there is no demo (no Subject) yet: what ``seedfactory --if-empty`` asks."""
     return not Subject.objects.exists()
 
 
-def _python_source(rng, n):
-    body = "\n".join(f"    total += {rng.randint(1, 99)} * i  # step {k}" for k in range(rng.randint(3, 12)))
-    return f'"""Exercise {n}."""\n\n\ndef solve(n):\n    total = 0\n    for i in range(n):\n{body}\n    return total\n\n\nif __name__ == "__main__":\n    print(solve({rng.randint(5, 50)}))\n'
+def demo_counts():
+    """What ``flush_demo`` would remove."""
+    return {
+        "subjects": Subject.objects.count(),
+        "files": FileMeta.objects.count(),
+        "demo users": get_user_model().objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").count(),
+    }
 
 
-def _png(rng):
-    from PIL import Image
-
-    image = Image.new("RGB", (64, 48), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _zip(rng, text):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("project/main.py", (2026, 1, 1, 0, 0, 0)), text)
-        archive.writestr(zipfile.ZipInfo("project/README.txt", (2026, 1, 1, 0, 0, 0)), f"Build {rng.randint(1, 9)}\n")
-    return buffer.getvalue()
-
-
-def _pdf(rng):
-    text = f"Report {rng.randint(1, 999)}"
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (i, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def seed_demo(seed=0):
-    """Seed the small demo; the same seed gives the same rows and the same bytes."""
-    rng = random.Random(seed)
-    report = SeedReport()
-    User = get_user_model()
-    now = timezone.now().replace(microsecond=0)
+def flush_demo():
+    """Delete every subject (and all below it, bytes included) and the demo's users."""
     with transaction.atomic():
-        students = [User.objects.create_user(f"student{i}", password=None) for i in range(1, 7)]
-        examiner = User.objects.create_user("examiner1", password=None, is_staff=False)
-        for code, title in (("inf1000", "Introduction to programming"), ("inf2220", "Algorithms and data structures")):
-            subject = Subject.objects.create(short_name=code, long_name=title)
-            report.subjects += 1
-            period = Period.objects.create(
-                subject=subject, short_name="h2026", long_name="Autumn 2026",
-                start_time=now - timedelta(days=90), end_time=now + timedelta(days=30),
+        Subject.objects.all().delete()
+        get_user_model().objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+
+
+# ---- making rows through the factory ----------------------------------------------------------
+
+
+def bulk_make(factory, model, rows):
+    """
+    Insert one ``model`` row per dict in ``rows`` with the factory's bulk mode: the factory fills
+    every field a dict leaves out, exactly as it would for ``make``. Returns the saved instances.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    pending = iter(rows)
+
+    def generate(factory, **attrs):
+        return factory.prepare_fields(model, **attrs, **next(pending))
+
+    previous = factory.model_generators.get(model)
+    factory.model_generators[model] = generate
+    try:
+        return factory.make(len(rows), model, _bulk=True)
+    finally:
+        if previous is None:
+            del factory.model_generators[model]
+        else:
+            factory.model_generators[model] = previous
+
+
+class _DemoPlan:
+    """Draws the demo, level by level, from the factory's random; knows nothing of the database."""
+
+    def __init__(self, factory, size, batch):
+        self.factory, self.rng, self.size, self.batch = factory, factory.random, size, batch
+        self.suffix = "" if batch == 1 else f"-b{batch}"
+        self._usernames = set()
+
+    def users(self, count):
+        rows, seen = [], self._usernames
+        for i in range(count):
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            username = f"{first}.{last}".lower()
+            while username in seen:
+                username = f"{first}.{last}{self.rng.randint(2, 999)}".lower()
+            seen.add(username)
+            username += self.suffix.replace("-", ".")
+            rows.append(
+                {
+                    "username": username, "first_name": first, "last_name": last, "password": DEMO_PASSWORD,
+                    "email": f"{username}@{DEMO_EMAIL_DOMAIN}", "date_joined": TERMS[1][2] - timedelta(days=30),
+                    "is_staff": False, "is_active": True,
+                }
             )
-            for a in range(1, 3):
-                assignment = Assignment.objects.create(
-                    period=period, short_name=f"oblig{a}", long_name=f"Obligatory assignment {a}",
-                    publishing_time=now - timedelta(days=80 - 20 * a), first_deadline=now - timedelta(days=60 - 20 * a),
+        return rows
+
+    def subjects(self):
+        return [{"short_name": code + self.suffix, "long_name": title} for code, title in SUBJECTS[: self.size.subjects]]
+
+    def periods(self, subjects):
+        return [
+            {"subject": subject, "short_name": short, "long_name": long, "start_time": start, "end_time": end}
+            for subject in subjects
+            for short, long, start, end in TERMS[: self.size.periods]
+        ]
+
+    def assignments(self, periods):
+        rows = []
+        for period in periods:
+            weeks = (period.end_time - period.start_time).days // 7
+            step = max(weeks // (self.size.assignments + 1), 1)
+            for a in range(1, self.size.assignments + 1):
+                published = period.start_time + timedelta(weeks=step * (a - 1), hours=self.rng.randint(8, 14))
+                deadline = published + timedelta(weeks=step, hours=self.rng.randint(0, 12))
+                rows.append(
+                    {"period": period, "short_name": f"oblig{a}", "long_name": f"Obligatory assignment {a}",
+                     "publishing_time": published, "first_deadline": deadline}
                 )
-                for g, student in enumerate(students[:3] if a == 1 else students[3:]):
-                    group = AssignmentGroup.objects.create(assignment=assignment, name=f"group{g + 1}")
-                    Candidate.objects.create(assignment_group=group, user=student, candidate_id=f"C{rng.randint(1000, 9999)}")
-                    group.examiners.add(examiner)
-                    for d in range(rng.randint(1, 2)):
-                        delivery = Delivery.begin(group, student)
-                        delivery.time_of_delivery = now - timedelta(days=60 - 20 * a - d, hours=rng.randint(0, 23))
-                        delivery.save(update_fields=["time_of_delivery"])
-                        source = _python_source(rng, a)
-                        files = {
-                            "solution.py": source,
-                            "README.txt": f"Delivery {d + 1} by {student.username}.\n",
-                            "screenshot.png": _png(rng),
-                            "report.pdf": _pdf(rng),
-                            "project.zip": _zip(rng, source),
-                        }
-                        for name, content in files.items():
-                            fm = delivery.add_file(name, [content])
-                            report.files += 1
-                            report.bytes += fm.size
-                        delivery.finish()
-                        report.deliveries += 1
+        return rows
+
+    def groups(self, assignments, students):
+        """Group rows, and per group its candidates, its examiner and its delivery count."""
+        rows, members = [], []
+        cohort_size = min(len(students), self.size.groups * self.size.members[1])
+        for assignment in assignments:
+            cohort = self.rng.sample(students, cohort_size)
+            taken = 0
+            for g in range(1, self.size.groups + 1):
+                n = self.rng.randint(*self.size.members)
+                group_students = cohort[taken : taken + n] or [cohort[(g - 1) % len(cohort)]]
+                taken += n
+                rows.append(
+                    {"assignment": assignment, "name": f"group {g}",
+                     "last_delivery_number": self.rng.randint(*self.size.deliveries)}
+                )
+                members.append(group_students)
+        return rows, members
+
+    def deliveries(self, groups, members):
+        rows = []
+        for group, students in zip(groups, members):
+            assignment = group.assignment
+            span = (assignment.first_deadline - assignment.publishing_time).total_seconds()
+            offsets = sorted(self.rng.uniform(0.2, 1.05) * span for _ in range(group.last_delivery_number))
+            for number, offset in enumerate(offsets, 1):
+                rows.append(
+                    {"assignment_group": group, "number": number, "delivered_by": self.rng.choice(students),
+                     "time_of_delivery": assignment.publishing_time + timedelta(seconds=int(offset)),
+                     "successful": True}
+                )
+        return rows
+
+    def files(self, deliveries, pool):
+        """FileMeta rows and, in the same order, the Content each one's bytes will be."""
+        rows, contents = [], []
+        kinds = sorted(KINDS)
+        for delivery in deliveries:
+            for kind in self.rng.sample(kinds, self.rng.randint(*self.size.files)):
+                content = pool.pick(kind)
+                filename = self.rng.choice(KINDS[kind][1])
+                rows.append(
+                    {"delivery": delivery, "filename": filename, "size": content.size, "checksum": content.checksum,
+                     "content_type": content.content_type(filename), "created": delivery.time_of_delivery}
+                )
+                contents.append(content)
+        return rows, contents
+
+
+def _next_batch():
+    """1 for the first demo; with --append, the first batch whose subject names are free."""
+    if demo_is_empty():
+        return 1
+    batch = 2
+    while Subject.objects.filter(short_name=f"{SUBJECTS[0][0]}-b{batch}").exists():
+        batch += 1
+    return batch
+
+
+def _no_progress(**kwargs):
+    class Silent:
+        def update(self, n=1):
+            pass
+
+        def close(self):
+            pass
+
+    return Silent()
+
+
+def seed_demo(size="small", seed=0, *, append=False, progress=_no_progress):
+    """
+    Seed the demo of ``size`` (small, medium or large) from ``seed``; return a SeedReport.
+    Refuses (SeedError) when a demo exists, unless ``append`` (then it adds a batch with its own
+    names). ``progress(total=, unit=, desc=)`` shows the files being written.
+    """
+    if size not in SIZES:
+        raise SeedError(f"Unknown demo size {size!r}; choose one of {', '.join(SIZES)}.")
+    if not append and not demo_is_empty():
+        raise SeedError(
+            f"The database holds a demo already ({Subject.objects.count()} subjects). Pass --append to add "
+            "another batch, or --flush to replace it."
+        )
+    clock = time.perf_counter()
+    store = FileMeta.deliverystore
+    factory = Factory(seed=seed)
+    report = SeedReport()
+    written = []
+    try:
+        with transaction.atomic():
+            plan = _DemoPlan(factory, SIZES[size], _next_batch())
+            contents = _make_rows(factory, plan, report)
+            _write_bytes(store, contents, report, written, progress)
+    except BaseException:
+        remove_written(store, written)
+        raise
+    report.seconds = time.perf_counter() - clock
     return report
 
 
-def count_files():
-    return FileMeta.objects.count()
+def _make_rows(factory, plan, report):
+    """Insert every level of the demo; return [(FileMeta, Content)] for the bytes to write."""
+    User = get_user_model()
+    students = bulk_make(factory, User, plan.users(plan.size.students))
+    examiners = bulk_make(factory, User, plan.users(plan.size.examiners))
+    subjects = bulk_make(factory, Subject, plan.subjects())
+    periods = bulk_make(factory, Period, plan.periods(subjects))
+    assignments = bulk_make(factory, Assignment, plan.assignments(periods))
+    group_rows, members = plan.groups(assignments, students)
+    groups = bulk_make(factory, AssignmentGroup, group_rows)
+    candidates = bulk_make(
+        factory, Candidate,
+        ({"assignment_group": g, "user": s, "candidate_id": f"C{plan.rng.randint(10000, 99999)}"}
+         for g, group_students in zip(groups, members) for s in group_students),
+    )
+    Examiner = AssignmentGroup.examiners.through
+    examiner_rows = bulk_make(
+        factory, Examiner, ({"assignmentgroup": g, "user": plan.rng.choice(examiners)} for g in groups)
+    )
+    deliveries = bulk_make(factory, Delivery, plan.deliveries(groups, members))
+    pool = ContentPool(plan.rng, plan.size.variants)
+    file_rows, contents = plan.files(deliveries, pool)
+    filemetas = bulk_make(factory, FileMeta, file_rows)
+    made = (
+        ("users", len(students) + len(examiners)), ("subjects", len(subjects)), ("periods", len(periods)),
+        ("assignments", len(assignments)), ("groups", len(groups)), ("candidates", len(candidates)),
+        ("examiner links", len(examiner_rows)), ("deliveries", len(deliveries)),
+    )
+    report.counts.update(made)
+    return list(zip(filemetas, contents))
+
+
+def _write_bytes(store, items, report, written, progress):
+    bar = progress(total=len(items), unit="files", desc="writing files")
+    try:
+        for filemeta, content in items:
+            with store.write_open(filemeta) as writer:
+                writer.write(content.data)
+            written.append(filemeta.pk)
+            report.files += 1
+            report.bytes += content.size
+            bar.update(1)
+    finally:
+        bar.close()
+
+
+def remove_written(store, keys):
+    """After a rollback: the rows are gone, so their bytes must go too (no orphans left behind)."""
+    for key in keys:
+        try:
+            store.remove(str(key))
+        except DeliveryStoreFileNotFound:
+            pass
+        except Exception:
+            logger.exception("Could not remove seeded bytes %s after a failed seed; checkstore will report an orphan.", key)

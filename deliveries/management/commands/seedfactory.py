@@ -1,25 +1,84 @@
-"""manage.py seedfactory: seed a realistic demo."""
+"""manage.py seedfactory: seed a realistic demo, or any model, through the factory (deliveries.seeding)."""
 
-from django.core.management.base import BaseCommand
+import sys
 
-from deliveries.seeding import demo_is_empty, seed_demo
+from django.core.management.base import BaseCommand, CommandError
+
+from deliveries import seed_model, seeding
+from deliveries.cli import parse_key_values, progress_factory
 
 
 class Command(BaseCommand):
-    help = "Seed a small, realistic demo of subjects, deliveries and files through the configured DeliveryStore."
+    help = (
+        "Seed a realistic demo (subjects, periods, assignments, groups, deliveries and their files, written "
+        "through the configured DeliveryStore), or, given app_label.Model, rows of any installed model."
+    )
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.parse_args = parser.parse_intermixed_args  # field=value may follow the options too
+        return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="Seed only when the database holds no demo yet.")
-        parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same data.")
+        parser.add_argument("model", nargs="?", help="app_label.Model to seed instead of the demo, e.g. deliveries.Subject.")
+        parser.add_argument("values", nargs="*", metavar="field=value",
+                            help="Values for every row of MODEL (fk=pk, m2m=pk,pk, fk__field=value).")
+        parser.add_argument("--count", type=int, default=1, help="Rows of MODEL to make (default 1).")
+        parser.add_argument("--bulk", action="store_true", help="Insert MODEL's rows with the factory's bulk mode.")
+        parser.add_argument("--size", choices=sorted(seeding.SIZES), default="small",
+                            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.")
+        parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0).")
+        parser.add_argument("--if-empty", action="store_true", help="Seed the demo only when there is none; else do nothing.")
+        parser.add_argument("--append", action="store_true", help="Add another demo batch beside the existing one.")
+        parser.add_argument("--flush", action="store_true",
+                            help="Delete every subject (and all below it) and the demo users first; asks unless --yes.")
+        parser.add_argument("--yes", action="store_true", help="Do not ask before --flush.")
 
     def handle(self, *args, **options):
-        if options["if_empty"] and not demo_is_empty():
-            self.stdout.write("The database holds data already; not seeding.")
+        try:
+            if options["model"]:
+                self._seed_model(options)
+            else:
+                self._seed_demo(options)
+        except seeding.SeedError as e:
+            raise CommandError(str(e), returncode=2) from e
+
+    def _seed_model(self, options):
+        for flag in ("if_empty", "append", "flush"):
+            if options[flag]:
+                raise seeding.SeedError(f"--{flag.replace('_', '-')} applies to the demo, not to a single model.")
+        try:
+            values = parse_key_values(options["values"], "field=value", typed=False)  # each field converts its own
+        except ValueError as e:
+            raise seeding.SeedError(str(e)) from e
+        made = seed_model.seed_model(options["model"], options["count"], values, bulk=options["bulk"], seed=options["seed"])
+        label = made[0]._meta.label if made else options["model"]
+        pks = ", ".join(str(obj.pk) for obj in made[:10]) + (", ..." if len(made) > 10 else "")
+        self.stdout.write(self.style.SUCCESS(f"Seeded {len(made)} {label} (pk {pks})."))
+
+    def _seed_demo(self, options):
+        if options["values"]:
+            raise seeding.SeedError(f"Field values {options['values']} need a model: seedfactory app.Model field=value.")
+        if options["if_empty"] and not seeding.demo_is_empty():
+            self.stdout.write("The database holds a demo already; not seeding (--if-empty).")
             return
-        report = seed_demo(seed=options["seed"])
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Seeded {report.subjects} subjects, {report.deliveries} deliveries and {report.files} files "
-                f"({report.bytes} bytes)."
-            )
+        if options["flush"] and options["append"]:
+            raise seeding.SeedError("--flush replaces the demo and --append adds to it: choose one.")
+        if options["flush"]:
+            self._flush(options["yes"])
+        report = seeding.seed_demo(
+            options["size"], options["seed"], append=options["append"], progress=progress_factory(self.stdout.isatty())
         )
+        self.stdout.write(self.style.SUCCESS(f"Seeded the {options['size']} demo (seed {options['seed']}): {report.line()}."))
+
+    def _flush(self, yes):
+        counts = seeding.demo_counts()
+        what = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+        if not yes:
+            if not sys.stdin.isatty():
+                raise seeding.SeedError(f"--flush would delete {what}; pass --yes to confirm when there is no terminal.")
+            if input(f"Delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
+                raise CommandError("Nothing flushed, nothing seeded.", returncode=1)
+        seeding.flush_demo()
+        self.stdout.write(f"Flushed {what}.")
+

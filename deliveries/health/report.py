@@ -1,0 +1,162 @@
+"""What a store check found: problem codes, problems, the report, and the shards a check can cover."""
+
+import enum
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+__all__ = ["CheckReport", "CheckUnavailable", "Code", "Problem", "Shard", "filemeta_id"]
+
+MiB = 1024 * 1024
+DEFAULT_MIN_AGE = timedelta(hours=1)
+
+
+class Code(enum.StrEnum):
+    MISSING = "MISSING"  # a FileMeta whose bytes are not in the store
+    SIZE_MISMATCH = "SIZE_MISMATCH"  # the stored object's size differs from the row's
+    HASH_MISMATCH = "HASH_MISMATCH"  # same size, different SHA-256 (deep only)
+    UNREADABLE = "UNREADABLE"  # listed, but reading it failed (deep only)
+    SYMLINK = "SYMLINK"  # a symlink inside the store's tree
+    PROBE_FAILED = "PROBE_FAILED"  # the probe object did not round-trip
+    ORPHAN = "ORPHAN"  # an object no FileMeta owns
+    TEMP_LEFTOVER = "TEMP_LEFTOVER"  # a temporary file or chunk left by an interrupted write
+    STRAY = "STRAY"  # something in the store's tree that is neither an object nor a temporary
+
+    @property
+    def is_orphan(self):
+        """Orphan-like problems waste space but lose nothing: they fail a check only on request."""
+        return self in ORPHAN_CODES
+
+
+ORPHAN_CODES = frozenset({Code.ORPHAN, Code.TEMP_LEFTOVER, Code.STRAY})
+LEFTOVER_CODES = {"temporary": Code.TEMP_LEFTOVER, "symlink": Code.SYMLINK, "stray": Code.STRAY}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    code: Code
+    key: str  # the store key (or the leftover's place in the store)
+    filemeta: int | None = None  # the FileMeta's id, when a row is involved
+    detail: str = ""
+
+    def as_dict(self):
+        return {"code": str(self.code), "filemeta": self.filemeta, "key": self.key, "detail": self.detail}
+
+    def as_line(self):
+        return f"{self.code} {self.key} {self.filemeta if self.filemeta is not None else '-'} {self.detail}".rstrip()
+
+
+def filemeta_id(key):
+    """The FileMeta id a key stands for (keys of FileMetas are their decimal ids), else None."""
+    return int(key) if key.isascii() and key.isdigit() else None
+
+
+class CheckUnavailable(Exception):
+    """The store cannot be checked at all (unreachable, unreadable root, misconfigured)."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """
+    Slice ``index`` of ``count`` (1-based, as restic's ``--read-data-subset``): a numeric key
+    belongs to slice ``key % count + 1``, any other key to ``crc32(key) % count + 1``. The slices
+    of 1/N .. N/N cover every key exactly once, whichever machine checks them.
+    """
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text):
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ValueError(f"--shard must look like I/N (e.g. 2/4), not {text!r}") from None
+        if not 1 <= index <= count:
+            raise ValueError(f"--shard {text}: I must be between 1 and N")
+        return cls(index, count)
+
+    def __str__(self):
+        return f"{self.index}/{self.count}"
+
+    def owns(self, key):
+        pk = filemeta_id(key)
+        value = pk if pk is not None else zlib.crc32(key.encode())
+        return value % self.count == self.index - 1
+
+
+@dataclass
+class CheckReport:
+    """Everything one run found; rendered as text or JSON, recorded as a StoreCheckRun."""
+
+    level: str
+    store: str
+    backend: str
+    options: dict = field(default_factory=dict)
+    started: object = None
+    finished: object = None
+    files: int = 0  # FileMeta rows checked
+    objects: int = 0  # objects listed in the store
+    bytes_read: int = 0
+    in_flight: int = 0  # young orphans and leftovers: uploads in progress, not reported
+    seconds: float = 0.0
+    problems: list = field(default_factory=list)
+    fail_on_orphans: bool = False
+    intact: list = field(default_factory=list, repr=False)  # FileMeta ids the deep check read back whole
+
+    def counts(self):
+        counts = {}
+        for problem in self.problems:
+            counts[str(problem.code)] = counts.get(str(problem.code), 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def ok(self):
+        return not any(self.fail_on_orphans or not p.code.is_orphan for p in self.problems)
+
+    @property
+    def exit_code(self):
+        return 0 if self.ok else 1
+
+    def summary(self):
+        mib_s = self.bytes_read / MiB / self.seconds if self.seconds else 0.0
+        return {
+            "level": self.level,
+            "store": self.store,
+            "files": self.files,
+            "objects": self.objects,
+            "bytes_read": self.bytes_read,
+            "seconds": round(self.seconds, 3),
+            "mib_per_s": round(mib_s, 1),
+            "in_flight": self.in_flight,
+            "counts": self.counts(),
+        }
+
+    def as_dict(self):
+        return {
+            "ok": self.ok,
+            "summary": self.summary(),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+    def counts_text(self):
+        """``MISSING 2, ORPHAN 1`` or ``no problems``."""
+        return ", ".join(f"{code} {n}" for code, n in self.counts().items()) or "no problems"
+
+    def text_lines(self):
+        """One line per problem (errors first, then orphans), then the summary."""
+        ordered = sorted(self.problems, key=lambda p: (p.code.is_orphan, str(p.code), p.key))
+        lines = [p.as_line() for p in ordered]
+        s = self.summary()
+        counts = self.counts_text()
+        if self.level == "probe":
+            lines.append(f"probe of {self.store}: wrote, read back, compared and removed a probe object in {s['seconds']:.2f} s; {counts}")
+            lines.append("OK" if self.ok else "FAILED")
+            return lines
+        lines.append(
+            f"{self.level} check of {self.store}: {s['files']} files, {s['objects']} objects, "
+            f"{s['bytes_read']} bytes read in {s['seconds']:.2f} s ({s['mib_per_s']:.1f} MiB/s); {counts}"
+            + (f"; {self.in_flight} younger than --min-age left alone" if self.in_flight else "")
+        )
+        lines.append("OK" if self.ok else "FAILED")
+        return lines

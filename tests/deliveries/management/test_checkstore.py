@@ -1,0 +1,276 @@
+"""manage.py checkstore: every fault injected into every local backend, asserted by code, JSON and exit status."""
+
+import os
+import socket
+import uuid
+from io import StringIO
+from unittest import mock
+
+import pytest
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase, TransactionTestCase
+
+from deliveries.models import FileMeta, StoreCheckRun, StoredBlob
+from deliveries.stores import (
+    DatabaseDeliveryStore,
+    DbmDeliveryStore,
+    FsDeliveryStore,
+    MemoryDeliveryStore,
+    S3DeliveryStore,
+    swap_deliverystore,
+)
+from deliveries.stores.s3 import MULTIPART_LEFTOVER
+from deliveries.testhelpers import make_delivery
+from tests.deliveries.checkstore_faults import (
+    STRAY_KEY,
+    LeftoverFaultsMixin,
+    StoreFaultsMixin,
+    TempDirMixin,
+    run_checkstore,
+    run_checkstore_json,
+)
+
+
+class MisconfiguredMixin:
+    """The command exits 2, with a message and no traceback, when the store cannot be checked."""
+
+    #: (--backend, [--option ...], words the message must contain) for this backend.
+    def misconfigurations(self):
+        return []
+
+    def test_misconfigured_backend(self):
+        """A backend that does not import, refused options, or a broken location: exit 2 with a message."""
+        cases = [
+            ("nope.Missing", [], "does not import"),
+            (f"{type(self.store).__module__}.{type(self.store).__name__}", ["--option", "bogus=1"], "refuses"),
+            *self.misconfigurations(),
+        ]
+        for backend, opts, words in cases:
+            with self.subTest(backend=backend, opts=opts):
+                status, doc = run_checkstore_json("--backend", backend, *opts)
+                self.assertEqual((status, doc["ok"]), (2, False))
+                self.assertIn(words, doc["error"])
+                run = StoreCheckRun.objects.latest("started")
+                self.assertEqual((run.exit_code, run.ok), (2, False))
+                self.assertIn(words, run.error)
+
+    def test_unreachable_store(self):
+        """A store whose listing fails (connection refused): exit 2 naming the store."""
+        with mock.patch.object(type(self.store), "iter_objects", side_effect=ConnectionRefusedError("refused")):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn(f"Cannot list {self.store.describe()}: ConnectionRefusedError: refused", doc["error"])
+
+
+class TestMemoryStore(StoreFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        return MemoryDeliveryStore()
+
+
+class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        return FsDeliveryStore(root=os.path.join(self.tmpdir, "store"), fsync=False)
+
+    def make_temp_leftover(self):
+        name = f"{self.leaf_dir()}/.tmp-77-deadbeef"
+        with open(os.path.join(self.store.root, name), "wb") as f:
+            f.write(b"half an upload")
+        return name
+
+    def misconfigurations(self):
+        a_file = os.path.join(self.tmpdir, "a-file")
+        open(a_file, "w").close()
+        return [("deliveries.stores.FsDeliveryStore", ["--option", f"root={a_file}"], "root is not a directory")]
+
+    def test_symlink(self):
+        """A symlink planted in the tree: SYMLINK, exit 1, and nothing outside the root is read."""
+        name = f"{self.leaf_dir()}/{STRAY_KEY}"
+        os.symlink("/etc/passwd", os.path.join(self.store.root, name))
+        status, doc = run_checkstore_json("--deep")
+        self.assertEqual((status, doc["ok"]), (1, False))
+        self.assert_problem(doc, "SYMLINK", None, name)
+
+    def test_missing_root(self):
+        """Files recorded but the root is gone (a wrong DELIVERY_STORE_ROOT): exit 2, not 3 x MISSING."""
+        status, doc = run_checkstore_json("--backend", "deliveries.stores.FsDeliveryStore",
+                                          "--option", f"root={self.tmpdir}/elsewhere")
+        self.assertEqual(status, 2)
+        self.assertIn("root does not exist, yet files are recorded", doc["error"])
+
+    def test_unreadable_root(self):
+        """A root the process may not read: exit 2 with the OS's reason."""
+        with mock.patch("os.scandir", side_effect=PermissionError(13, "Permission denied")):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("PermissionError", doc["error"])
+
+
+class TestDbmStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    def get_store(self):
+        store = DbmDeliveryStore(filename=os.path.join(self.tmpdir, "store.dbm"), chunk_size=64 * 1024)
+        self.addCleanup(store.close)
+        return store
+
+    def make_temp_leftover(self):
+        name = "c:77:" + "ab" * 16 + ":0"
+        self.store._put(name.encode(), b"half an upload")
+        return name
+
+    def misconfigurations(self):
+        return [("deliveries.stores.DbmDeliveryStore", ["--option", f"filename={self.tmpdir}"], "Cannot list")]
+
+
+class TestDatabaseStore(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    threads_ok = False  # worker threads have their own connections, outside this test's transaction
+
+    def get_store(self):
+        return DatabaseDeliveryStore(chunk_size=64 * 1024)
+
+    def make_temp_leftover(self):
+        StoredBlob.objects.create(name="tmp-interrupted", complete=False)
+        return "tmp-interrupted"
+
+    def misconfigurations(self):
+        return [("deliveries.stores.DatabaseDeliveryStore", ["--option", "using=nowhere"], "nowhere")]
+
+
+class TestDatabaseStoreThreads(StoreFaultsMixin, TransactionTestCase):
+    """The deep check on several threads against the database store (committed data, own connections)."""
+
+    def get_store(self):
+        return DatabaseDeliveryStore(chunk_size=64 * 1024)
+
+
+def _closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.usefixtures("seaweedfs_class")
+class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, TestCase):
+    """The same faults in a bucket of a real S3 server (SeaweedFS), each test under its own prefix."""
+
+    def get_store(self):
+        server = self.seaweedfs
+        return S3DeliveryStore(
+            bucket=server.bucket, prefix=f"checkstore-{uuid.uuid4().hex}", endpoint_url=server.endpoint_url,
+            region="us-east-1", access_key_id=server.access_key, secret_access_key=server.secret_key,
+        )
+
+    def make_temp_leftover(self):
+        upload = self.seaweedfs.client().create_multipart_upload(Bucket=self.store.bucket, Key=f"{self.store.prefix}77")
+        return f"{MULTIPART_LEFTOVER}:77:{upload['UploadId']}"
+
+    def test_stray_object_in_the_bucket(self):
+        """An object under the prefix that is not a key: STRAY, reported, passing unless --fail-on-orphans."""
+        self.seaweedfs.client().put_object(Bucket=self.store.bucket, Key=f"{self.store.prefix}notes/readme.txt", Body=b"hi")
+        status, doc = run_checkstore_json()
+        self.assertEqual(status, 0)
+        self.assert_problem(doc, "STRAY", None, "notes/readme.txt")
+
+    def test_unreachable_endpoint(self):
+        """An endpoint nobody listens on: exit 2, naming the endpoint, within the store's timeouts."""
+        endpoint = f"http://127.0.0.1:{_closed_port()}"
+        status, doc = run_checkstore_json(
+            "--backend", "deliveries.stores.S3DeliveryStore", "--option", f"endpoint_url={endpoint}",
+            "--option", "bucket=deliveries", "--option", "region=us-east-1", "--option", "access_key_id=x",
+            "--option", "secret_access_key=y", "--option", "max_attempts=1", "--option", "connect_timeout=2",
+        )
+        self.assertEqual((status, doc["ok"]), (2, False))
+        self.assertIn(f"Cannot list S3DeliveryStore s3://deliveries/ at {endpoint}", doc["error"])
+
+    def test_unknown_bucket(self):
+        """A bucket that does not exist: exit 2 with the server's reason."""
+        status, doc = run_checkstore_json(
+            "--backend", "deliveries.stores.S3DeliveryStore", "--option", "bucket=no-such-bucket",
+            "--option", f"endpoint_url={self.seaweedfs.endpoint_url}", "--option", "region=us-east-1",
+            "--option", f"access_key_id={self.seaweedfs.access_key}", "--option", f"secret_access_key={self.seaweedfs.secret_key}",
+        )
+        self.assertEqual(status, 2)
+        self.assertIn("Cannot list S3DeliveryStore s3://no-such-bucket/", doc["error"])
+
+
+class TestCommandOptions(TempDirMixin, TestCase):
+    """Options that are not about one backend."""
+
+    def test_bad_arguments_exit_2(self):
+        """Nonsense arguments: exit 2 with a message naming the argument, and no run recorded."""
+        for args, words in (
+            (["--shard", "3/2"], "--shard 3/2: I must be between 1 and N"),
+            (["--shard", "x"], "--shard must look like I/N"),
+            (["--since", "yesterday"], "'yesterday' is not a date"),
+            (["--min-age", "soon"], "'soon' is not a duration"),
+            (["--jobs", "0"], "--jobs must be at least 1"),
+            (["--option", "root=/x"], "--option needs --backend"),
+            (["--probe", "--delete-orphans", "--yes"], "--delete-orphans needs a light or deep check"),
+        ):
+            with self.subTest(args=args):
+                with self.assertRaisesMessage(CommandError, words) as caught:
+                    call_command("checkstore", *args, stdout=StringIO())
+                self.assertEqual(caught.exception.returncode, 2)
+        self.assertFalse(StoreCheckRun.objects.exists())
+
+    def test_delete_orphans_needs_yes_without_terminal(self):
+        """--delete-orphans without --yes and without a terminal refuses before checking anything."""
+        with mock.patch("sys.stdin.isatty", return_value=False):
+            status, _ = run_checkstore("--delete-orphans")
+        self.assertEqual(status, 2)
+        self.assertFalse(StoreCheckRun.objects.exists())
+
+    def test_text_output(self):
+        """Text output: one line per problem (CODE key filemeta detail), then the summary, then FAILED."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            fm = make_delivery("text").add_file("a.txt", [b"abc"])
+            store.remove(fm)
+            status, out = run_checkstore()
+        lines = out.splitlines()
+        self.assertEqual(status, 1)
+        self.assertEqual(lines[0], f"MISSING {fm.pk} {fm.pk} no bytes in the store")
+        self.assertRegex(lines[1], r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$")
+        self.assertEqual(lines[2], "FAILED")
+
+    def test_delete_orphans(self):
+        """--delete-orphans --yes removes orphans and reports it; asked interactively, 'n' keeps them."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            make_delivery("orphans").add_file("a.txt", [b"abc"])
+            with store.write_open("777") as writer:
+                writer.write(b"orphan")
+            with mock.patch("sys.stdin.isatty", return_value=True), mock.patch("builtins.input", return_value="n") as ask:
+                status, out = run_checkstore("--delete-orphans", "--min-age", "0")
+            self.assertEqual(status, 0)
+            self.assertIn("Nothing deleted.", out)
+            self.assertIn("Delete 1 orphans and temporary leftovers from MemoryDeliveryStore?", ask.call_args.args[0])
+            status, out = run_checkstore("--delete-orphans", "--yes", "--min-age", "0")
+            self.assertEqual(status, 0)
+            self.assertIn("Deleted 1, kept 0, failed 0.", out)
+            self.assertEqual([o.key for o in store.iter_objects()], [str(FileMeta.objects.get().pk)])
+            status, out = run_checkstore("--delete-orphans", "--yes")
+            self.assertIn("No orphans to delete.", out)
+
+    def test_every_run_is_recorded(self):
+        """Each run leaves a StoreCheckRun with its level, store, options and counts."""
+        with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
+            run_checkstore("--probe")
+            run_checkstore("--deep", "--jobs", "2", "--shard", "1/2", "--since", "2026-01-01")
+        probe, deep = StoreCheckRun.objects.order_by("pk")
+        self.assertEqual((probe.level, probe.ok, probe.exit_code), ("probe", True, 0))
+        self.assertEqual(deep.options, {"jobs": 2, "shard": "1/2", "since": "2026-01-01T00:00:00+00:00"})
+        self.assertEqual((deep.backend, deep.store), ("deliveries.stores.memory.MemoryDeliveryStore", "MemoryDeliveryStore"))
+
+    def test_progress_only_on_a_terminal(self):
+        """The progress bar is on for a terminal, off for --json and off when stdout is not a terminal."""
+
+        class Terminal(StringIO):
+            def isatty(self):
+                return True
+
+        with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
+            for stdout, args, enabled in ((Terminal(), [], True), (Terminal(), ["--json"], False), (StringIO(), [], False)):
+                with self.subTest(args=args, tty=stdout.isatty()):
+                    with mock.patch("deliveries.management.commands.checkstore.progress_factory") as factory:
+                        call_command("checkstore", *args, stdout=stdout)
+                    factory.assert_called_once_with(enabled)
