@@ -1,8 +1,12 @@
 """Crash mid-write: SIGKILL a writer at random points, at least 50 times per backend."""
 
+import json
 import os
 import shutil
 import tempfile
+from io import StringIO
+
+from django.core.management import CommandError, call_command
 
 from django.test import TransactionTestCase
 
@@ -39,16 +43,45 @@ class CrashTestMixin:
         # The random points must land both inside writes and after them, or the test proves little.
         self.assertGreater(report.killed, 0, report)
         self.assertGreater(report.rows + report.orphans, 0, report)
+        self.checkstore_cleans_up()
         self.record(report)
+
+    def checkstore(self, *args):
+        """Run manage.py checkstore --deep --json on this store; return (exit status, JSON)."""
+        options = [arg for key, value in self.store_options().items() for arg in ("--option", f"{key}={value}")]
+        out = StringIO()
+        status = 0
+        try:
+            call_command("checkstore", "--deep", "--json", "--min-age", "0", "--backend", self.backend,
+                         *options, *args, stdout=out)
+        except CommandError as e:
+            status = e.returncode
+        return status, json.loads(out.getvalue())
+
+    def checkstore_cleans_up(self):
+        """checkstore finds at most orphans and temporary leftovers, and --delete-orphans --yes removes them."""
+        status, found = self.checkstore()
+        self.assertEqual(status, 0, found)
+        self.assertLessEqual({p["code"] for p in found["problems"]}, {"ORPHAN", "TEMP_LEFTOVER"}, found)
+        self.assertEqual(self.checkstore("--delete-orphans", "--yes")[0], 0)
+        status, after = self.checkstore("--fail-on-orphans")
+        self.assertEqual((status, after["problems"]), (0, []), after)
+        self.cleaned = len(found["problems"])
 
     def record(self, report):
         print(f"\n{type(self).__name__}: {report.trials} trials, {report.killed} killed mid-write, "
-              f"{report.rows} complete files, {report.orphans} orphans, 0 problems")
+              f"{report.rows} complete files, {report.orphans} orphans, 0 problems; "
+              f"checkstore: {self.cleaned} orphans/leftovers found and removed, then clean")
 
 
 class TestCrashFs(CrashTestMixin, TransactionTestCase):
+    backend = "deliveries.stores.FsDeliveryStore"
+
+    def store_options(self):
+        return {"root": os.path.join(self.tmp, "store")}
+
     def make_store(self):
-        return FsDeliveryStore(root=os.path.join(self.tmp, "store"))
+        return FsDeliveryStore(**self.store_options())
 
     def test_sigkill_leaves_only_temporary_files(self):
         """What a killed fs writer leaves is a temporary file, which the listing reports as such."""
@@ -58,10 +91,20 @@ class TestCrashFs(CrashTestMixin, TransactionTestCase):
 
 
 class TestCrashDbm(CrashTestMixin, TransactionTestCase):
+    backend = "deliveries.stores.DbmDeliveryStore"
+
+    def store_options(self):
+        return {"filename": os.path.join(self.tmp, "store.dbm"), "chunk_size": 256 * 1024}
+
     def make_store(self):
-        return DbmDeliveryStore(filename=os.path.join(self.tmp, "store.dbm"), chunk_size=256 * 1024)
+        return DbmDeliveryStore(**self.store_options())
 
 
 class TestCrashDatabase(CrashTestMixin, TransactionTestCase):
+    backend = "deliveries.stores.DatabaseDeliveryStore"
+
+    def store_options(self):
+        return {"chunk_size": 256 * 1024}
+
     def make_store(self):
-        return DatabaseDeliveryStore(chunk_size=256 * 1024)
+        return DatabaseDeliveryStore(**self.store_options())

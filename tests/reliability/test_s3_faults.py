@@ -30,9 +30,20 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
     """SIGKILL a writer streaming into S3 (multipart, 5 MiB parts) at random points."""
 
     size = 7 * MiB  # two parts: kills land before, between and after them
+    backend = "deliveries.stores.S3DeliveryStore"
+
+    def store_options(self):
+        if not hasattr(self, "_options"):
+            server = self.seaweedfs
+            self._options = {
+                "bucket": server.bucket, "prefix": f"rel-{uuid.uuid4().hex}", "endpoint_url": server.endpoint_url,
+                "region": "us-east-1", "access_key_id": server.access_key, "secret_access_key": server.secret_key,
+                "part_size": 5 * MiB,
+            }
+        return self._options
 
     def make_store(self):
-        return s3_store(self.seaweedfs, part_size=5 * MiB)
+        return S3DeliveryStore(**self.store_options())
 
     def test_unfinished_uploads_are_leftovers(self):
         """A killed multipart writer leaves at most an unfinished upload, listed as a temporary leftover."""

@@ -70,9 +70,17 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
             raise CommandError(str(e), returncode=2) from e
         self._record(health.record_run, report)
-        self._render(report, options["json"])
-        if options["delete_orphans"]:
-            self._delete_orphans(store, report, settings_["min_age"], options["yes"])
+        if options["json"]:
+            # One JSON document: what the deletion did goes into it, not after it.
+            document = report.as_dict()
+            if options["delete_orphans"]:
+                result = health.delete_orphans(store, report, min_age=settings_["min_age"])
+                document["deletion"] = {"removed": result.removed, "kept": result.kept, "failed": result.failed}
+            self.stdout.write(json.dumps(document, indent=2))
+        else:
+            self._render(report)
+            if options["delete_orphans"]:
+                self._delete_orphans(store, report, settings_["min_age"], options["yes"])
         if not report.ok:
             raise CommandError(f"The store check found problems: {report.counts_text()}.", returncode=1)
 
@@ -89,6 +97,8 @@ class Command(BaseCommand):
             raise ValueError("--option needs --backend (the configured store takes its options from settings)")
         if options["delete_orphans"] and options["level"] == "probe":
             raise ValueError("--delete-orphans needs a light or deep check, not --probe")
+        if options["delete_orphans"] and options["json"] and not options["yes"]:
+            raise ValueError("--delete-orphans with --json needs --yes (there is no one to ask)")
         return {
             "store_options": parse_key_values(options["option"], "--option"),
             "shard": health.Shard.parse(options["shard"]) if options["shard"] else None,
@@ -103,10 +113,7 @@ class Command(BaseCommand):
         except DatabaseError as e:
             self.stderr.write(f"Could not record this run in the database: {e}")
 
-    def _render(self, report, as_json):
-        if as_json:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
-            return
+    def _render(self, report):
         for line in report.text_lines():
             style = self.style.SUCCESS if line == "OK" else self.style.ERROR if line == "FAILED" else str
             self.stdout.write(style(line))

@@ -1,5 +1,6 @@
 """manage.py checkstore: every fault injected into every local backend, asserted by code, JSON and exit status."""
 
+import json
 import os
 import socket
 import uuid
@@ -205,6 +206,7 @@ class TestCommandOptions(TempDirMixin, TestCase):
             (["--jobs", "0"], "--jobs must be at least 1"),
             (["--option", "root=/x"], "--option needs --backend"),
             (["--probe", "--delete-orphans", "--yes"], "--delete-orphans needs a light or deep check"),
+            (["--json", "--delete-orphans"], "--delete-orphans with --json needs --yes"),
         ):
             with self.subTest(args=args):
                 with self.assertRaisesMessage(CommandError, words) as caught:
@@ -250,6 +252,19 @@ class TestCommandOptions(TempDirMixin, TestCase):
             self.assertEqual([o.key for o in store.iter_objects()], [str(FileMeta.objects.get().pk)])
             status, out = run_checkstore("--delete-orphans", "--yes")
             self.assertIn("No orphans to delete.", out)
+
+    def test_delete_orphans_json(self):
+        """With --json, what --delete-orphans did is part of the one JSON document."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            with store.write_open("777") as writer:
+                writer.write(b"orphan")
+            status, out = run_checkstore("--json", "--delete-orphans", "--yes", "--min-age", "0")
+        document = json.loads(out)
+        self.assertEqual(status, 0)
+        self.assertEqual([p["code"] for p in document["problems"]], ["ORPHAN"])
+        self.assertEqual(document["deletion"], {"removed": ["777"], "kept": [], "failed": []})
+        self.assertEqual(list(store.iter_objects()), [])
 
     def test_every_run_is_recorded(self):
         """Each run leaves a StoreCheckRun with its level, store, options and counts."""
