@@ -26,6 +26,7 @@ from datetime import datetime
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 
 __all__ = [
+    "ChunkedReader",
     "DEFAULT_CHUNK_SIZE",
     "DeliveryStoreFileNotFound",
     "DeliveryStoreInterface",
@@ -172,6 +173,53 @@ class StoreWriter(io.RawIOBase):
 
     def _abort(self):
         raise NotImplementedError("subclasses of StoreWriter must provide an _abort() method")
+
+
+class ChunkedReader(io.RawIOBase):
+    """
+    A seekable reader over an object stored as numbered chunks of ``chunk_size`` bytes (the last
+    one may be shorter). Subclasses implement ``_fetch(index)``, returning the chunk's bytes, or
+    None when the object was replaced or removed meanwhile. One chunk is held at a time.
+    """
+
+    def __init__(self, key, size, chunk_size):
+        super().__init__()
+        self.key, self.size, self.chunk_size = key, size, chunk_size
+        self._pos = 0
+        self._index, self._chunk = None, b""
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, buffer):
+        if self._pos >= self.size:
+            return 0
+        index, offset = divmod(self._pos, self.chunk_size)
+        if index != self._index:
+            chunk = self._fetch(index)
+            if chunk is None:
+                raise DeliveryStoreFileNotFound(self.key, "it was replaced or removed while being read")
+            self._index, self._chunk = index, chunk
+        piece = self._chunk[offset : offset + len(buffer)]
+        buffer[: len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)
+
+    def _fetch(self, index):
+        raise NotImplementedError("subclasses of ChunkedReader must provide a _fetch() method")
 
 
 class DeliveryStoreInterface:

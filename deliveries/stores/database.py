@@ -7,7 +7,15 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoreWriter, StoredObject, positive_int
+from .base import (
+    ChunkedReader,
+    DeliveryStoreFileNotFound,
+    DeliveryStoreInterface,
+    Leftover,
+    StoreWriter,
+    StoredObject,
+    positive_int,
+)
 
 __all__ = ["DatabaseDeliveryStore"]
 
@@ -21,50 +29,20 @@ def _models():
     return apps.get_model("deliveries", "StoredBlob"), apps.get_model("deliveries", "StoredChunk")
 
 
-class _DatabaseReader(io.RawIOBase):
-    """Seekable; holds one chunk at a time."""
-
+class _DatabaseReader(ChunkedReader):
     def __init__(self, store, key, blob_id, size):
-        super().__init__()
-        self._store, self._key, self._blob_id, self._size = store, key, blob_id, size
-        self._pos = 0
-        self._cached_index, self._cached = None, b""
+        super().__init__(key, size, store.chunk_size)
+        self._store, self._blob_id = store, blob_id
 
-    def readable(self):
-        return True
-
-    def seekable(self):
-        return True
-
-    def seek(self, offset, whence=io.SEEK_SET):
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def tell(self):
-        return self._pos
-
-    def readinto(self, buffer):
-        if self._pos >= self._size:
-            return 0
-        index, offset = divmod(self._pos, self._store.chunk_size)
-        if index != self._cached_index:
-            _, StoredChunk = _models()
-            data = (
-                StoredChunk.objects.using(self._store.using)
-                .filter(blob_id=self._blob_id, index=index)
-                .values_list("data", flat=True)
-                .first()
-            )
-            if data is None:
-                raise DeliveryStoreFileNotFound(self._key, "it was replaced or removed while being read")
-            self._cached_index, self._cached = index, bytes(data)
-        piece = self._cached[offset : offset + len(buffer)]
-        buffer[: len(piece)] = piece
-        self._pos += len(piece)
-        return len(piece)
+    def _fetch(self, index):
+        _, StoredChunk = _models()
+        data = (
+            StoredChunk.objects.using(self._store.using)
+            .filter(blob_id=self._blob_id, index=index)
+            .values_list("data", flat=True)
+            .first()
+        )
+        return None if data is None else bytes(data)
 
 
 class _DatabaseWriter(StoreWriter):

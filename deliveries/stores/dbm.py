@@ -8,7 +8,15 @@ import threading
 
 from django.conf import settings
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, Leftover, StoreWriter, StoredObject, positive_int
+from .base import (
+    ChunkedReader,
+    DeliveryStoreFileNotFound,
+    DeliveryStoreInterface,
+    Leftover,
+    StoreWriter,
+    StoredObject,
+    positive_int,
+)
 
 __all__ = ["DbmDeliveryStore"]
 
@@ -29,43 +37,13 @@ def _chunk_key(key, generation, index):
     return b"c:%s:%s:%d" % (key.encode(), generation.hex().encode(), index)
 
 
-class _DbmReader(io.RawIOBase):
-    """A seekable reader that fetches one chunk at a time."""
+class _DbmReader(ChunkedReader):
+    def __init__(self, store, key, generation, size, chunk_size):
+        super().__init__(key, size, chunk_size)
+        self._store, self._generation = store, generation
 
-    def __init__(self, store, key, generation, size, count, chunk_size):
-        super().__init__()
-        self._store, self._key = store, key
-        self._generation, self._size, self._count = generation, size, count
-        self._chunk_size = chunk_size
-        self._pos = 0
-
-    def readable(self):
-        return True
-
-    def seekable(self):
-        return True
-
-    def seek(self, offset, whence=io.SEEK_SET):
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def tell(self):
-        return self._pos
-
-    def readinto(self, buffer):
-        if self._pos >= self._size:
-            return 0
-        index, offset = divmod(self._pos, self._chunk_size)
-        chunk = self._store._get(_chunk_key(self._key, self._generation, index))
-        if chunk is None:
-            raise DeliveryStoreFileNotFound(self._key, "it was replaced or removed while being read")
-        piece = chunk[offset : offset + len(buffer)]
-        buffer[: len(piece)] = piece
-        self._pos += len(piece)
-        return len(piece)
+    def _fetch(self, index):
+        return self._store._get(_chunk_key(self.key, self._generation, index))
 
 
 class _DbmWriter(StoreWriter):
@@ -182,7 +160,7 @@ class DbmDeliveryStore(DeliveryStoreInterface):
         if manifest is None:
             raise DeliveryStoreFileNotFound(key)
         generation, size, count = manifest
-        return io.BufferedReader(_DbmReader(self, key, generation, size, count, self.chunk_size), self.chunk_size)
+        return io.BufferedReader(_DbmReader(self, key, generation, size, self.chunk_size), self.chunk_size)
 
     def _exists(self, key):
         return self._get(_manifest_key(key)) is not None
