@@ -121,8 +121,9 @@ class Factory:
         self.random = random.Random(seed) if seed is not None else None
         self.counters = Counters() if counters is None else counters
         self._plans = {}
-        # Per-field facts, keyed by id(field) (fields live as long as their model classes, and
-        # Field.__hash__ is slow enough to show in the per-row cost).
+        # Per-field facts, keyed by id(field): Field.__hash__ is slow enough to show in the per-row
+        # cost. Each entry keeps its field alive (see _per_field), so an id is never reused for
+        # another field while its entry exists.
         self._cache, self._keys, self._limits, self._checks = {}, {}, {}, {}
 
     # --- making and preparing ------------------------------------------------------------------
@@ -225,11 +226,7 @@ class Factory:
             return self._unique_source()
         if self.random is not None and not self.is_unique(field):
             return self.random.randrange(1, 2**31)
-        key = self._keys.get(id(field))
-        if key is None:
-            model = getattr(field, "model", None)  # None for a field not attached to a model
-            key = self._keys[id(field)] = (model._meta.label if model else "", field.name)
-        return self.counters.next(key)
+        return self.counters.next(_per_field(self._keys, id(field), field, _counter_key))
 
     @property
     def counts_per_field(self):
@@ -242,18 +239,11 @@ class Factory:
 
     def limits(self, field):
         """``(lower, lower_strict, upper, upper_strict)`` from validators and CheckConstraints."""
-        limits = self._limits.get(id(field))
-        if limits is None:
-            limits = self._limits[id(field)] = limits_for(field)
-        return limits
+        return _per_field(self._limits, id(field), field, limits_for)
 
     def memo(self, field, compute):
         """``compute(field, factory)``, computed once per field and this factory (ranges, lengths)."""
-        key = (id(field), compute)
-        value = self._cache.get(key, _OMIT)
-        if value is _OMIT:
-            value = self._cache[key] = compute(field, self)
-        return value
+        return _per_field(self._cache, (id(field), compute), field, lambda f: compute(f, self))
 
     def first_valid(self, field, candidates):
         """The first candidate that passes the field's validators."""
@@ -272,19 +262,17 @@ class Factory:
 
     def needs_check(self, field):
         """Has the field validators beyond max_length and null characters (which shapes satisfy)?"""
-        found = self._checks.get(id(field))
-        if found is None:
-            found = self._checks[id(field)] = any(type(v).__name__ not in _LENGTH_VALIDATORS for v in field.validators)
-        return found
+        return _per_field(
+            self._checks, id(field), field, lambda f: any(type(v).__name__ not in _LENGTH_VALIDATORS for v in f.validators)
+        )
 
     def is_unique(self, field):
         """Is the field part of a unique set (its values then come from its counter)?"""
         if getattr(field, "model", None) is None:
             return False
-        key = ("unique", id(field))
-        if key not in self._cache:
-            self._cache[key] = any(field.name in group for group in unique_groups(field.model))
-        return self._cache[key]
+        return _per_field(
+            self._cache, ("unique", id(field)), field, lambda f: any(f.name in group for group in unique_groups(f.model))
+        )
 
     # --- the engine --------------------------------------------------------------------------------
 
@@ -511,6 +499,19 @@ class Factory:
         for item in value if spec.many else [value]:
             setattr(item, spec.link, instance)
             item.save(using=ctx.using)
+
+
+def _per_field(table, key, field, compute):
+    """``compute(field)`` cached in ``table`` under ``key`` (which holds ``id(field)``); the entry keeps the field."""
+    entry = table.get(key)
+    if entry is None or entry[0] is not field:
+        entry = table[key] = (field, compute(field))
+    return entry[1]
+
+
+def _counter_key(field):
+    model = getattr(field, "model", None)  # None for a field not attached to a model
+    return (model._meta.label if model else "", field.name)
 
 
 def _fresh(spec, plain, nested):

@@ -19,14 +19,16 @@ from deliveries.testhelpers import make_delivery
 def small_filesystem(size="1m"):
     """
     A directory on a filesystem that really fills up: a tmpfs of ``size`` mounted for the test when
-    we are root (as in CI). Otherwise, a plain directory where os.write fails with ENOSPC once the
+    we may mount (root, as in CI). Otherwise, a plain directory where os.write fails with ENOSPC once the
     same amount has been written: the store sees the error the kernel would give.
     """
     path = tempfile.mkdtemp(prefix="small-fs-")
     limit = 1024 * 1024
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], capture_output=True
+    ).returncode == 0  # root in a container without CAP_SYS_ADMIN cannot mount: inject instead
     try:
-        if os.geteuid() == 0:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], check=True)
+        if mounted:
             try:
                 yield path, "tmpfs"
             finally:
