@@ -190,13 +190,19 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
     ]
     search_fields = ["=assignment_group__candidate_set__candidate_id", "=delivered_by__username"]
     date_hierarchy = "time_of_delivery"
-    raw_id_fields = ["assignment_group", "delivered_by"]
-    readonly_fields = ["number", "files"]
+    raw_id_fields = ["delivered_by"]
+    # A delivery's group and number come from Delivery.begin(), which numbers it race-free; moving
+    # it to another group here would collide with that group's numbers.
+    readonly_fields = ["assignment_group", "number", "files"]
     inlines = [FileMetaInline]
     actions = ["verify_selected"]
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        # Deliveries are handed in through Delivery.begin()/add_file(), never typed into a form.
+        return False
 
     def get_urls(self):
         return self.byte_urls() + super().get_urls()

@@ -66,18 +66,25 @@ def report_outcome(model_admin, request, outcome):
     model_admin.message_user(request, text, level)
 
 
-def _unavailable(request, model_admin, filemeta, reason, status):
-    """The clear page shown instead of bytes that cannot be served."""
+def _unavailable(request, model_admin, obj, reason, status):
+    """The clear page shown instead of bytes that cannot be served (of a FileMeta or a Delivery)."""
     context = {
         **model_admin.admin_site.each_context(request),
-        "opts": FileMeta._meta,
-        "title": f"The bytes of {filemeta.filename} are unavailable",
-        "filemeta": filemeta,
+        "opts": obj._meta,
+        "title": f"The bytes of {obj} are unavailable",
+        "subject": str(obj),
+        "filemeta": obj if isinstance(obj, FileMeta) else None,
         "reason": reason,
         "store": FileMeta.deliverystore.describe(),
-        "change_url": reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]),
+        "change_url": reverse(f"admin:deliveries_{obj._meta.model_name}_change", args=[obj.pk]),
     }
     return TemplateResponse(request, "admin/deliveries/bytes_unavailable.html", context, status=status)
+
+
+def _store_failed(request, model_admin, obj, error):
+    """The store failed (I/O error, server unreachable): a 503 page that says so, never a 500."""
+    logger.exception("Could not read the bytes of %s %s", obj._meta.model_name, obj.pk)
+    return _unavailable(request, model_admin, obj, f"The store could not be read: {error.strerror or error}.", 503)
 
 
 def _missing_reason(filemeta):
@@ -122,8 +129,7 @@ class FileMetaViews(BytesViewsMixin):
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except OSError as e:
-            logger.exception("Could not read the bytes of file %s", filemeta.pk)
-            return _unavailable(request, self, filemeta, f"The store could not be read: {e.strerror or e}.", 503)
+            return _store_failed(request, self, filemeta, e)
 
     def preview_view(self, request, object_id):
         """A page showing the bytes: highlighted text, an image, or a hex dump (?mode=hex&offset=N)."""
@@ -165,6 +171,8 @@ class FileMetaViews(BytesViewsMixin):
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except previews.ImagePreviewError as e:
             return _unavailable(request, self, filemeta, str(e), 415)
+        except OSError as e:
+            return _store_failed(request, self, filemeta, e)
         response = HttpResponse(png, content_type="image/png")
         for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
             response[name] = value
@@ -204,7 +212,10 @@ class DeliveryViews(BytesViewsMixin):
         delivery = self.get_object_showing_bytes(request, object_id)
         store = FileMeta.deliverystore
         members = zipstream.delivery_members(delivery)
-        missing = [m.filemeta for m in members if not store.exists(m.filemeta)]
+        try:
+            missing = [m.filemeta for m in members if not store.exists(m.filemeta)]
+        except OSError as e:
+            return _store_failed(request, self, delivery, e)
         if missing:
             context = {
                 **self.admin_site.each_context(request),
@@ -226,13 +237,17 @@ class DeliveryViews(BytesViewsMixin):
         """Files added, removed and changed since the previous delivery, with diffs of text files."""
         delivery = self.get_object_showing_bytes(request, object_id)
         previous = compare.previous_delivery(delivery)
+        try:
+            comparison = compare.compare_deliveries(previous, delivery)
+        except OSError as e:  # a file vanished meanwhile, or the store failed
+            return _store_failed(request, self, delivery, e)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": delivery,
             "title": f"Compare {delivery} with the previous delivery",
             "previous": previous,
-            "comparison": compare.compare_deliveries(previous, delivery),
+            "comparison": comparison,
             "highlight_css": previews.highlight_css(),
         }
         return TemplateResponse(request, "admin/deliveries/delivery/compare.html", context)

@@ -264,6 +264,22 @@ class TestDeliveryViews(AdminFixtureMixin, TestCase):
         self.assertEqual(by_name["photo.png"], png_bytes())
         self.assertEqual(set(by_name), {"hello.py", "notes.txt", "photo.png", "data.bin"})
 
+    def test_store_failing_gives_503_pages(self):
+        """An I/O error or an unreachable server: the zip, the comparison and the thumbnail answer 503, never 500."""
+        def broken(*args, **kwargs):
+            raise OSError(5, "Input/output error")
+
+        self.store._read_open = self.store._exists = broken
+        urls = [
+            reverse("admin:deliveries_delivery_download", args=[self.first.pk]),
+            reverse("admin:deliveries_delivery_compare", args=[self.second.pk]),
+            reverse("admin:deliveries_filemeta_preview_image", args=[self.png.pk]),
+        ]
+        for url in urls:
+            with self.subTest(url=url), self.assertLogs("deliveries.admin_views", "ERROR"):
+                response = self.client.get(url)
+                self.assertContains(response, "The store could not be read: Input/output error", status_code=503)
+
     def test_zip_missing(self):
         """A delivery with missing bytes gets a page listing them instead of a broken zip."""
         self.store.remove(self.txt)
@@ -289,3 +305,13 @@ class TestDeliveryViews(AdminFixtureMixin, TestCase):
         self.assertContains(response, reverse("admin:deliveries_delivery_download", args=[self.first.pk]))
         self.assertContains(response, reverse("admin:deliveries_delivery_compare", args=[self.first.pk]))
         self.assertContains(response, reverse("admin:deliveries_filemeta_change", args=[self.png.pk]))
+
+
+class TestDeliveryForm(AdminFixtureMixin, TestCase):
+    def test_deliveries_are_not_added_or_moved_by_hand(self):
+        """No add form (deliveries come from Delivery.begin); the group and number are read-only on change."""
+        self.login(self.superuser)
+        self.assertEqual(self.client.get(reverse("admin:deliveries_delivery_add")).status_code, 403)
+        response = self.client.get(reverse("admin:deliveries_delivery_change", args=[self.first.pk]))
+        self.assertNotIn("assignment_group", response.context["adminform"].form.fields)
+        self.assertNotIn("number", response.context["adminform"].form.fields)
