@@ -2,6 +2,7 @@
 
 import dbm
 import io
+import logging
 import os
 import struct
 import threading
@@ -19,6 +20,8 @@ from .base import (
 )
 
 __all__ = ["DbmDeliveryStore"]
+
+logger = logging.getLogger(__name__)
 
 # Layout inside the dbm file. Values are split into chunks so reads and writes stream:
 #   b"m:<key>"             -> manifest: generation (16 bytes) + size (8) + chunk count (8)
@@ -72,7 +75,12 @@ class _DbmWriter(StoreWriter):
         self._store._put(_manifest_key(self.key), _MANIFEST.pack(self._generation, self.bytes_written, self._count))
         self._store._sync()
         if old is not None:
-            self._store._delete_chunks(self.key, old[0], old[2])
+            # The new bytes are published: a failure to clean up the old ones leaves leftovers
+            # (which iter_leftovers reports), never a reason to abort and lose the new bytes.
+            try:
+                self._store._delete_chunks(self.key, old[0], old[2])
+            except Exception:
+                logger.warning("Could not delete the old chunks of key %s; they remain as leftovers.", self.key, exc_info=True)
 
     def _abort(self):
         self._pending = None

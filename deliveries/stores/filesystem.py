@@ -45,6 +45,15 @@ def _mtime(st):
     return datetime.fromtimestamp(st.st_mtime, tz=UTC)
 
 
+def _copy_by_reading(src_fd, writer, offset):
+    """Where copy_file_range is not supported: copy the rest from ``offset`` through memory, 1 MiB at a time."""
+    copied = 0
+    while chunk := os.pread(src_fd, 1 << 20, offset + copied):
+        writer._write(memoryview(chunk))
+        copied += len(chunk)
+    return copied
+
+
 class _FsWriter(StoreWriter):
     """Writes to a temporary file beside the target, then fsyncs and renames it into place."""
 
@@ -64,13 +73,14 @@ class _FsWriter(StoreWriter):
             data = data[written:]
 
     def _commit(self):
+        # On failure, close() calls _abort(), which still needs the directory to unlink the temporary.
+        if self._fsync:
+            os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        # rename() is atomic: readers see the old bytes or the new, never a mix.
+        os.rename(self._tmp, self._name, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
         try:
-            if self._fsync:
-                os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
-            # rename() is atomic: readers see the old bytes or the new, never a mix.
-            os.rename(self._tmp, self._name, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
             if self._fsync:
                 os.fsync(self._dir_fd)  # make the rename itself durable
         finally:
@@ -235,9 +245,14 @@ class FsDeliveryStore(DeliveryStoreInterface):
                 offset = 0
                 while offset < size:
                     # copy_file_range lets the kernel (or a reflinking filesystem) move the bytes.
-                    n = os.copy_file_range(src_fd, writer._fd, min(size - offset, 1 << 30), offset)
+                    try:
+                        n = os.copy_file_range(src_fd, writer._fd, min(size - offset, 1 << 30), offset)
+                    except OSError as e:
+                        if e.errno not in (errno.ENOSYS, errno.EXDEV, errno.EOPNOTSUPP, errno.EINVAL):
+                            raise
+                        n = _copy_by_reading(src_fd, writer, offset)
                     if n == 0:
-                        break
+                        raise OSError(errno.EIO, f"key {src_key} shrank while being copied ({offset} of {size} bytes)")
                     offset += n
                 writer.bytes_written = offset
         finally:

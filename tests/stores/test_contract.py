@@ -43,3 +43,20 @@ class TestDatabaseDeliveryStore(TestDeliveryStoreMixin, TransactionTestCase):
     def get_storageobj(self):
         return DatabaseDeliveryStore(chunk_size=256 * 1024)
 
+
+
+class TestDbmCleanupFailure(TempDirMixin, TestCase):
+    def test_failed_cleanup_keeps_the_new_bytes(self):
+        """Once a rewrite is published, failing to delete the old chunks leaves leftovers, not lost bytes."""
+        from unittest import mock
+
+        store = DbmDeliveryStore(filename=f"{self.tmpdir}/store.dbm", chunk_size=4)
+        self.addCleanup(store.close)
+        with store.write_open("7") as writer:
+            writer.write(b"old bytes")
+        with mock.patch.object(store, "_delete_chunks", side_effect=OSError(5, "I/O error")):
+            with self.assertLogs("deliveries.stores.dbm", "WARNING"):
+                with store.write_open("7") as writer:
+                    writer.write(b"new bytes!")
+        self.assertEqual(b"".join(store.iter_chunks("7")), b"new bytes!")
+        self.assertEqual({leftover.kind for leftover in store.iter_leftovers()}, {"temporary"})

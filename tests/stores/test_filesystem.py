@@ -141,3 +141,30 @@ class TestLeftovers(FsTestCase):
     def test_listing_missing_root(self):
         """A store that was never written to lists nothing."""
         self.assertEqual(list(FsDeliveryStore(root=os.path.join(self.tmp, "nope")).iter_objects()), [])
+
+
+class TestFailures(FsTestCase):
+    def test_failed_rename_leaves_no_temporary(self):
+        """A commit that fails at the rename keeps the old bytes and removes its temporary file."""
+        import errno
+        from unittest import mock
+
+        self.write("5", b"old")
+        with mock.patch("deliveries.stores.filesystem.os.rename", side_effect=OSError(errno.EIO, "I/O error")):
+            with self.assertRaises(OSError):
+                self.write("5", b"new")
+        self.assertEqual(list(self.store.iter_leftovers()), [])
+        with self.store.read_open("5") as reader:
+            self.assertEqual(reader.read(), b"old")
+
+    def test_copy_without_copy_file_range(self):
+        """Where the kernel cannot copy_file_range, copy() falls back to reading and writing."""
+        import errno
+        from unittest import mock
+
+        data = os.urandom(3 * 1024 * 1024 + 5)
+        self.write("5", data)
+        with mock.patch("deliveries.stores.filesystem.os.copy_file_range", side_effect=OSError(errno.ENOSYS, "nope")):
+            self.store.copy("5", "6")
+        with self.store.read_open("6") as reader:
+            self.assertEqual(reader.read(), data)
