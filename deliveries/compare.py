@@ -10,6 +10,7 @@ import codecs
 import difflib
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .models import Delivery, FileMeta
@@ -20,6 +21,8 @@ __all__ = ["Comparison", "FileChange", "compare_deliveries", "previous_delivery"
 
 DIFF_MAX_BYTES = 256 * 1024
 DIFF_MAX_LINES = 5000
+# Lines before x lines after in one replaced block, above which the diff is unified, not side by side.
+DIFF_MAX_REPLACE_PAIRS = 60 * 60
 DIFF_CONTEXT_LINES = 3
 
 
@@ -99,6 +102,12 @@ def _read_text(filemeta, store):
     return codecs.decode(data, "utf-8", errors="replace")
 
 
+def _largest_replacement(old_lines, new_lines):
+    """The largest (lines before x lines after) of the blocks the diff would show as replaced."""
+    opcodes = difflib.SequenceMatcher(None, old_lines, new_lines).get_opcodes()
+    return max(((i2 - i1) * (j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag == "replace"), default=0)
+
+
 def _diff(before, after, store, labels):
     """Return (escaped side-by-side diff HTML, note) for two versions of a file."""
     if max(before.size, after.size) > DIFF_MAX_BYTES:
@@ -112,6 +121,11 @@ def _diff(before, after, store, labels):
     old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
     if max(len(old_lines), len(new_lines)) > DIFF_MAX_LINES:
         return "", f"Too many lines to diff here (over {DIFF_MAX_LINES:,})."
+    if _largest_replacement(old_lines, new_lines) > DIFF_MAX_REPLACE_PAIRS:
+        # HtmlDiff pairs up similar lines inside a replaced block at a cost that grows with the cube
+        # of its size: a big rewrite (or a crafted upload) would hold a worker for minutes.
+        text = "\n".join(difflib.unified_diff(old_lines, new_lines, *labels, lineterm="", n=DIFF_CONTEXT_LINES))
+        return format_html('<pre class="unified-diff">{}</pre>', text), "A large rewrite: shown as a unified diff."
     # HtmlDiff escapes every line itself; its output is safe to insert.
     table = difflib.HtmlDiff(tabsize=4, wrapcolumn=90).make_table(
         old_lines, new_lines, *labels,

@@ -68,6 +68,20 @@ class TestCompare(TestCase):
         self.assertEqual(notes["big.txt"][0], "")
         self.assertIn("Too large to diff", notes["big.txt"][1])
 
+    def test_large_rewrite_is_a_unified_diff(self):
+        """A big block of similar but rewritten lines (costly side by side) is shown as an escaped unified diff."""
+        import random
+
+        rng = random.Random(1)
+        lines = lambda: "".join("".join(rng.choice("ab <") for _ in range(40)) + "\n" for _ in range(250))  # noqa: E731
+        self.old.add_file("rewrite.txt", [lines()])
+        self.new.add_file("rewrite.txt", [lines()])
+        [change] = compare.compare_deliveries(self.old, self.new).changed
+        self.assertEqual(change.note, "A large rewrite: shown as a unified diff.")
+        self.assertTrue(change.diff_html.startswith('<pre class="unified-diff">--- '))
+        self.assertNotIn("<  ", change.diff_html)  # '<' from the files is escaped
+        self.assertIn("&lt;", change.diff_html)
+
     def test_missing_bytes(self):
         """Missing bytes of one version give a note, not an error."""
         self.old.add_file("a.txt", ["a\n"])
