@@ -255,7 +255,8 @@ def presigned_redirect(request, filemeta, policy, *, store=None):
         raise DeliveryStoreFileNotFound(filemeta.key)
     url = signer(filemeta, filemeta.filename, expires=policy.expires, content_type=safe_content_type(filemeta.content_type))
     response = HttpResponseRedirect(url)
-    # The URL is a bearer token for the bytes until it expires: no cache may keep or reuse it.
+    # The URL is a bearer token for the bytes until it expires: no cache may keep or reuse it,
+    # and the store's access logs need not learn which admin page sent the browser.
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     logger.info(

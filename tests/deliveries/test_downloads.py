@@ -208,6 +208,7 @@ class TestPresignedDownloads(TestCase):
                 self.assertEqual(response.status_code, 302)
                 self.assertEqual(response["Location"], f"https://store.example/{self.filemeta.pk}?X-Amz-Expires=42")
                 self.assertEqual(response["Cache-Control"], "private, no-store")
+                self.assertEqual(response["Referrer-Policy"], "no-referrer")
                 self.assertEqual(self.store.signed, (self.filemeta.pk, "page.html", 42, "application/octet-stream"))
 
     def test_streams_instead(self):
