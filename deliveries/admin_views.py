@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from . import compare, downloads, previews, zipstream
 from .integrity import verify_filemeta
 from .models import FileMeta
-from .stores import DeliveryStoreFileNotFound
+from .stores import DeliveryStoreFileNotFound, InvalidStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,11 @@ class FileMetaViews(BytesViewsMixin):
     """The byte views of one FileMeta; mixed into FileMetaAdmin."""
 
     def download_view(self, request, object_id):
-        """The bytes as an attachment: streamed, with Range, ETag and safe headers."""
+        """
+        The bytes as an attachment: streamed, with Range, ETag and safe headers; or, for big files
+        when DELIVERY_STORE_PRESIGNED_DOWNLOADS is on and the store can sign URLs, a redirect to
+        a short-lived presigned URL, after the same checks.
+        """
         filemeta = self.get_object_showing_bytes(request, object_id)
         if filemeta.status == FileMeta.Status.CORRUPT and "anyway" not in request.GET:
             return _unavailable(
@@ -125,11 +129,15 @@ class FileMetaViews(BytesViewsMixin):
                 "recorded one). You can still download what the store holds.", 409,
             )
         try:
-            return downloads.download_response(request, filemeta)
+            redirect = downloads.presigned_redirect(request, filemeta, downloads.PresignedDownloads.from_settings())
+            return redirect or downloads.download_response(request, filemeta)
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
+        except InvalidStoreError as e:  # the store could not sign a download URL
+            logger.exception("Could not sign a download URL for file %s", filemeta.pk)
+            return _unavailable(request, self, filemeta, str(e), 503)
 
     def preview_view(self, request, object_id):
         """A page showing the bytes: highlighted text, an image, or a hex dump (?mode=hex&offset=N)."""

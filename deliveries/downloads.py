@@ -4,13 +4,17 @@ untrusted bytes need.
 
 Permission checks are the caller's (the admin views); this module only turns a FileMeta and a
 request into a response. Bytes are reached through the store's ``iter_chunks`` only, so memory
-stays bounded whatever the file's size.
+stays bounded whatever the file's size. Big files may instead be handed to the store itself: a
+redirect to a short-lived presigned URL (PresignedDownloads, an option).
 """
 
 import logging
 import re
 
-from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header, http_date
 
 from .models import FileMeta
@@ -18,7 +22,16 @@ from .stores import DeliveryStoreFileNotFound
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ByteRange", "RangeNotSatisfiable", "download_response", "etag_for", "parse_range", "safe_content_type"]
+__all__ = [
+    "ByteRange",
+    "PresignedDownloads",
+    "RangeNotSatisfiable",
+    "download_response",
+    "etag_for",
+    "parse_range",
+    "presigned_redirect",
+    "safe_content_type",
+]
 
 # Types a browser may be told; anything else (HTML, SVG, XML, scripts...) goes out as opaque bytes.
 SAFE_CONTENT_TYPES = frozenset(
@@ -194,3 +207,60 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
 def _if_range_allows(header, etag):
     """If-Range: honour Range only when the validator names these bytes (a date never does)."""
     return not header or header.strip() == etag
+
+
+@dataclass(frozen=True)
+class PresignedDownloads:
+    """
+    When a download goes to the store directly: ``enabled``, for files of at least ``min_size``
+    bytes, through a URL valid ``expires`` seconds. ``from_settings()`` reads the
+    DELIVERY_STORE_PRESIGNED_* settings; the stores know nothing of it.
+    """
+
+    enabled: bool = False
+    min_size: int = 8 * 1024 * 1024
+    expires: int = 300
+
+    @classmethod
+    def from_settings(cls):
+        return cls(
+            enabled=settings.DELIVERY_STORE_PRESIGNED_DOWNLOADS,
+            min_size=settings.DELIVERY_STORE_PRESIGNED_MIN_SIZE,
+            expires=settings.DELIVERY_STORE_PRESIGNED_EXPIRES,
+        )
+
+    def signer(self, filemeta, store):
+        """The store's ``presigned_url`` if this download should use it, else None."""
+        if not self.enabled or filemeta.size < self.min_size:
+            return None
+        return getattr(store, "presigned_url", None)
+
+
+def presigned_redirect(request, filemeta, policy, *, store=None):
+    """
+    A 302 to a presigned URL of ``filemeta``'s bytes (attachment, safe Content-Type) when
+    ``policy`` and the store allow it for this request, else None: the caller streams.
+
+    Only GET is redirected: a presigned URL is signed for one method, and HEAD costs nothing to
+    answer here. Ranges need nothing from us: the browser sends its Range to the store, which
+    serves it. The object's existence is checked first, so a missing file still gets the caller's
+    page (DeliveryStoreFileNotFound) rather than the store's XML error; an unreachable store
+    raises OSError as a streamed download would.
+    """
+    store = store or FileMeta.deliverystore
+    signer = policy.signer(filemeta, store)
+    if signer is None or request.method != "GET":
+        return None
+    if not store.exists(filemeta):
+        raise DeliveryStoreFileNotFound(filemeta.key)
+    url = signer(filemeta, filemeta.filename, expires=policy.expires, content_type=safe_content_type(filemeta.content_type))
+    response = HttpResponseRedirect(url)
+    # The URL is a bearer token for the bytes until it expires: no cache may keep or reuse it,
+    # and the store's access logs need not learn which admin page sent the browser.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    logger.info(
+        "download: file %s (sha256 %s) by user %s, redirected to the store (URL valid %s s)",
+        filemeta.pk, filemeta.checksum, getattr(request.user, "pk", None), policy.expires,
+    )
+    return response

@@ -179,6 +179,11 @@ DELIVERY_STORE_S3_CREATE_ONLY = env.bool("DELIVERY_STORE_S3_CREATE_ONLY", defaul
 DELIVERY_STORE_S3_CONNECT_TIMEOUT = env.float("DELIVERY_STORE_S3_CONNECT_TIMEOUT", default=5.0)
 DELIVERY_STORE_S3_READ_TIMEOUT = env.float("DELIVERY_STORE_S3_READ_TIMEOUT", default=60.0)
 DELIVERY_STORE_S3_MAX_ATTEMPTS = env.int("DELIVERY_STORE_S3_MAX_ATTEMPTS", default=3)
+# Admin downloads of files of at least PRESIGNED_MIN_SIZE bytes redirect to a presigned URL valid
+# PRESIGNED_EXPIRES seconds, when on and the store can sign one (S3DeliveryStore); else they stream.
+DELIVERY_STORE_PRESIGNED_DOWNLOADS = env.bool("DELIVERY_STORE_PRESIGNED_DOWNLOADS", default=False)
+DELIVERY_STORE_PRESIGNED_MIN_SIZE = env.int("DELIVERY_STORE_PRESIGNED_MIN_SIZE", default=8 * 1024 * 1024)
+DELIVERY_STORE_PRESIGNED_EXPIRES = env.int("DELIVERY_STORE_PRESIGNED_EXPIRES", default=300)
 # DjangoStorageDeliveryStore: the STORAGES alias that keeps the bytes, and a name prefix in it
 DELIVERY_STORE_STORAGE_ALIAS = env.str("DELIVERY_STORE_STORAGE_ALIAS", default="deliveries")
 DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default="deliveries")

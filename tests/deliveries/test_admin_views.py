@@ -3,10 +3,11 @@
 import io
 import zipfile
 
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
 from deliveries.models import FileMeta
+from deliveries.stores import InvalidStoreError
 from tests.deliveries.admin_fixtures import PYTHON_SOURCE, AdminFixtureMixin, make_user, png_bytes
 
 
@@ -136,6 +137,23 @@ class TestDownloadView(AdminFixtureMixin, TestCase):
         with self.assertLogs("deliveries.admin_views", "ERROR"):
             response = self.client.get(self.url)
         self.assertContains(response, "The store could not be read: Permission denied", status_code=503)
+
+    @override_settings(DELIVERY_STORE_PRESIGNED_DOWNLOADS=True, DELIVERY_STORE_PRESIGNED_MIN_SIZE=0)
+    def test_presigned_option_with_a_store_that_cannot_sign(self):
+        """Presigned downloads on, but the store has no presigned_url: the bytes stream as before."""
+        response = self.client.get(self.url)
+        self.assertEqual((response.status_code, self.content(response)), (200, PYTHON_SOURCE.encode()))
+
+    @override_settings(DELIVERY_STORE_PRESIGNED_DOWNLOADS=True, DELIVERY_STORE_PRESIGNED_MIN_SIZE=0)
+    def test_presigning_fails_page(self):
+        """A store that cannot sign the URL gives a 503 page, logged, not a 500."""
+        def presigned_url(*args, **kwargs):
+            raise InvalidStoreError("S3DeliveryStore s3://b/: cannot sign a download URL: no credentials")
+
+        self.store.presigned_url = presigned_url
+        with self.assertLogs("deliveries.admin_views", "ERROR"):
+            response = self.client.get(self.url)
+        self.assertContains(response, "cannot sign a download URL: no credentials", status_code=503)
 
 
 class TestPreviewViews(AdminFixtureMixin, TestCase):

@@ -2,14 +2,16 @@
 
 import os
 
-from django.test import RequestFactory, SimpleTestCase, TestCase
+from django.test import RequestFactory, SimpleTestCase, TestCase, override_settings
 
 from deliveries.downloads import (
     ByteRange,
+    PresignedDownloads,
     RangeNotSatisfiable,
     download_response,
     etag_for,
     parse_range,
+    presigned_redirect,
     safe_content_type,
 )
 from deliveries.models import FileMeta
@@ -166,3 +168,64 @@ class TestDownloadResponse(TestCase):
         chunks = list(self.get().streaming_content)
         self.assertEqual(len(chunks), 10)
         self.assertTrue(all(len(chunk) == 1000 for chunk in chunks))
+
+
+class SigningMemoryStore(MemoryDeliveryStore):
+    """A memory store that can sign URLs, the way S3DeliveryStore does; records what it was asked."""
+
+    def presigned_url(self, filemeta, filename, expires=300, content_type=None):
+        self.signed = (filemeta.pk, filename, expires, content_type)
+        return f"https://store.example/{self.key_for(filemeta)}?X-Amz-Expires={expires}"
+
+
+class TestPresignedDownloads(TestCase):
+    def setUp(self):
+        self.store = self.enterContext(swap_deliverystore(FileMeta, SigningMemoryStore()))
+        self.filemeta = make_delivery("ps").add_file("page.html", [b"<p>" * 400])
+        self.policy = PresignedDownloads(enabled=True, min_size=1200, expires=42)
+        self.factory = RequestFactory()
+
+    def redirect(self, method="get", policy=None, **headers):
+        request = getattr(self.factory, method)("/x", headers=headers)
+        request.user = None
+        return presigned_redirect(request, self.filemeta, policy or self.policy)
+
+    @override_settings(
+        DELIVERY_STORE_PRESIGNED_DOWNLOADS=True, DELIVERY_STORE_PRESIGNED_MIN_SIZE=5, DELIVERY_STORE_PRESIGNED_EXPIRES=9
+    )
+    def test_from_settings(self):
+        """The three DELIVERY_STORE_PRESIGNED_* settings make the policy; off by default."""
+        self.assertEqual(PresignedDownloads.from_settings(), PresignedDownloads(True, 5, 9))
+        with override_settings(DELIVERY_STORE_PRESIGNED_DOWNLOADS=False):
+            self.assertFalse(PresignedDownloads.from_settings().enabled)
+        self.assertFalse(PresignedDownloads().enabled)
+
+    def test_redirect(self):
+        """At the minimum size a GET, ranged or not, gets a no-store 302 signed with the name, expiry and safe type."""
+        for headers in ({}, {"Range": "bytes=0-9"}):
+            with self.subTest(headers=headers):
+                response = self.redirect(**headers)
+                self.assertEqual(response.status_code, 302)
+                self.assertEqual(response["Location"], f"https://store.example/{self.filemeta.pk}?X-Amz-Expires=42")
+                self.assertEqual(response["Cache-Control"], "private, no-store")
+                self.assertEqual(response["Referrer-Policy"], "no-referrer")
+                self.assertEqual(self.store.signed, (self.filemeta.pk, "page.html", 42, "application/octet-stream"))
+
+    def test_streams_instead(self):
+        """Off, under the minimum size, HEAD, or a store that cannot sign: None, the caller streams."""
+        cases = {
+            "off": {"policy": PresignedDownloads(enabled=False, min_size=0)},
+            "small": {"policy": PresignedDownloads(enabled=True, min_size=1201)},
+            "head": {"method": "head"},
+        }
+        for name, kwargs in cases.items():
+            with self.subTest(name):
+                self.assertIsNone(self.redirect(**kwargs))
+        with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
+            self.assertIsNone(self.redirect())
+
+    def test_missing(self):
+        """Missing bytes raise rather than redirect to a URL that would answer 404."""
+        self.store.remove(self.filemeta)
+        with self.assertRaises(DeliveryStoreFileNotFound):
+            self.redirect()
