@@ -5,7 +5,8 @@ The source is only ever read. Each file is streamed through a SHA-256 on its way
 no longer match their FileMeta are not copied at all) and read back from the target on arrival;
 a copy whose size or SHA-256 differs from the FileMeta is removed from the target and reported.
 A file the target already holds intact is skipped, so an interrupted run resumes where it
-stopped. Files are copied by ``jobs`` threads; the database is read by the calling thread only.
+stopped. Files are copied by ``jobs`` threads; the rows are read by the calling thread, and a
+database-backed store's connections in a worker thread are closed after each file.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ import itertools
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Sum
 
 from .models import FileMeta
@@ -128,6 +130,13 @@ def copy_one(source, target, filemeta, dry_run=False):
     return failure(reason)
 
 
+def _copy_in_worker(source, target, filemeta, dry_run):
+    try:
+        return copy_one(source, target, filemeta, dry_run)
+    finally:
+        connections.close_all()  # a DatabaseDeliveryStore opened this worker thread's own connection
+
+
 def copy_store(source, target, *, jobs=4, dry_run=False, queryset=None, progress=None):
     """
     Copy every FileMeta of ``queryset`` (default: all) from ``source`` to ``target`` with ``jobs``
@@ -148,7 +157,7 @@ def copy_store(source, target, *, jobs=4, dry_run=False, queryset=None, progress
         pending = {}
         while True:
             for filemeta in itertools.islice(filemetas, 2 * jobs - len(pending)):
-                pending[pool.submit(copy_one, source, target, filemeta, dry_run)] = filemeta
+                pending[pool.submit(_copy_in_worker, source, target, filemeta, dry_run)] = filemeta
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

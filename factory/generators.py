@@ -322,11 +322,16 @@ def file_path_choices(field):
     found = []
     if field.recursive:
         for directory, dirs, files in sorted(os.walk(root)):
+            # As Django's form field does: bytecode caches come and go, so they are never choices.
+            if "__pycache__" in dirs:
+                dirs.remove("__pycache__")
             dirs.sort()
             entries = (files if field.allow_files else []) + (dirs if field.allow_folders else [])
             found.extend(os.path.join(directory, name) for name in sorted(entries) if _matches(pattern, name))
     elif os.path.isdir(root):
         for entry in sorted(os.scandir(root), key=lambda entry: entry.name):
+            if entry.name == "__pycache__":
+                continue
             wanted = (field.allow_files and entry.is_file()) or (field.allow_folders and entry.is_dir())
             if wanted and _matches(pattern, entry.name):
                 found.append(entry.path)

@@ -49,6 +49,11 @@ def delete_orphans(store, report, *, min_age=DEFAULT_MIN_AGE):
         if current.modified is not None and now - current.modified < min_age:
             result.kept.append((problem.key, "younger than --min-age"))
             continue
+        if problem.code is Code.ORPHAN and FileMeta.objects.filter(pk=filemeta_id(problem.key)).exists():
+            # Asked again just before removing: the listing may have taken minutes, and a new
+            # upload may have taken this id (SQLite reuses the id of a rolled-back insert).
+            result.kept.append((problem.key, "a FileMeta owns it now"))
+            continue
         try:
             if problem.code is Code.ORPHAN:
                 store.remove(problem.key)

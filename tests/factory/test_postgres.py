@@ -35,3 +35,22 @@ class PostgresFieldTests(SimpleTestCase):
         self.assertEqual(row.budget.upper, Decimal(2))
         self.assertEqual(row.days.lower, datetime.date(2000, 1, 2))
         self.assertEqual(row.slot.upper - row.slot.lower, datetime.timedelta(days=1))
+
+    @isolate_apps("tests.factoryapp")
+    def test_seeded_ranges_stay_in_their_columns(self):
+        """A seeded factory's numbers reach 2**31: range bounds still fit int4 and real dates."""
+
+        class Booking(models.Model):
+            ages = fields.IntegerRangeField()
+            days = fields.DateRangeField()
+            slot = fields.DateTimeRangeField()
+
+            class Meta:
+                app_label = "factoryapp"
+
+        for seed in range(20):
+            with self.subTest(seed=seed):
+                row = Factory(seed=seed).prepare_one(Booking)
+                row.clean_fields()
+                self.assertLess(row.ages.upper, 2**31)
+                self.assertLess(row.days.upper.year, 2101)
