@@ -15,6 +15,7 @@ Bytes are read through the store with bounded ranged reads.
 
 import codecs
 import io
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ HEX_WIDTH = 16
 # Pillow warns at ~89 Mpx and refuses at twice that; a preview needs far fewer.
 MAX_IMAGE_PIXELS = 24_000_000
 THUMBNAIL_SIZE = (1024, 1024)
+# A zip's directory is parsed whole for its preview: bigger ones get the hex view instead.
+ARCHIVE_MAX_ENTRIES = 100_000
+ARCHIVE_MAX_DIRECTORY = 16 * 1024 * 1024
 ARCHIVE_MEMBERS = 1000
 
 RASTER_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
@@ -209,13 +213,34 @@ def build_preview(filemeta, store=None, mode=None, offset=0):
 
 def archive_preview(filemeta, store):
     """The Preview of a zip archive: its first ARCHIVE_MEMBERS members, read from its directory."""
-    with store.read_open(filemeta) as reader, zipfile.ZipFile(reader) as archive:
-        infos = archive.infolist()
+    with store.read_open(filemeta) as reader:
+        _check_zip_directory(reader)
+        with zipfile.ZipFile(reader) as archive:
+            infos = archive.infolist()
     members = [
         (info.filename, info.file_size, info.compress_size, "%04d-%02d-%02d %02d:%02d" % info.date_time[:5])
         for info in infos[:ARCHIVE_MEMBERS]
     ]
     return Preview("archive", members=members, truncated=len(infos) > ARCHIVE_MEMBERS, shown_bytes=len(infos))
+
+
+def _check_zip_directory(reader):
+    """
+    Refuse (ValueError) a zip whose central directory is too big to parse for a preview: zipfile
+    reads all of it, and a small upload can declare millions of tiny members.
+    """
+    end = reader.seek(0, io.SEEK_END)
+    tail_size = min(end, 22 + 65535)  # the end record, after a comment of at most 64 KiB
+    reader.seek(end - tail_size)
+    tail = reader.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise ValueError("no zip end record")
+    _sig, _disk, _cd_disk, _here, entries, directory_size, _offset, _comment = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    # 0xFFFF and 0xFFFFFFFF mean "see the zip64 record": archives that large are not listed either.
+    if entries > ARCHIVE_MAX_ENTRIES or directory_size > ARCHIVE_MAX_DIRECTORY:
+        raise ValueError(f"the archive declares {entries} members in a {directory_size}-byte directory")
+    reader.seek(0)
 
 
 def image_thumbnail(filemeta, store=None):

@@ -1,6 +1,7 @@
 """deliveries.previews: highlighted text, capped image thumbnails and paged hex dumps."""
 
 import io
+from unittest import mock
 
 from django.test import TestCase
 
@@ -137,6 +138,16 @@ class TestArchivePreview(PreviewTestCase):
         self.assertEqual(len(preview.members), previews.ARCHIVE_MEMBERS)
         self.assertTrue(preview.truncated)
         self.assertEqual(preview.shown_bytes, previews.ARCHIVE_MEMBERS + 5)
+
+    def test_zip_declaring_too_many_members_is_hex(self):
+        """A zip whose end record declares more members than a preview parses is shown as hex, unparsed."""
+        import struct
+
+        end_record = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 65000, 65000, 32 * 1024 * 1024, 0, 0)
+        with mock.patch.object(previews, "ARCHIVE_MAX_ENTRIES", 1000), \
+                mock.patch("zipfile.ZipFile", side_effect=AssertionError("the directory must not be parsed")):
+            preview = previews.build_preview(self.add("bomb.zip", b"PK\x03\x04" + bytes(100) + end_record))
+        self.assertEqual(preview.kind, "hex")
 
     def test_broken_zip_is_hex(self):
         """Bytes that only start like a zip are shown as hex."""
