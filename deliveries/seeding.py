@@ -26,6 +26,7 @@ from django.db import transaction
 
 from factory import Factory
 
+from .cli import progress_factory
 from .demo_contents import KINDS, ContentPool
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 from .stores import DeliveryStoreFileNotFound
@@ -258,15 +259,7 @@ def _next_batch():
     return batch
 
 
-def _no_progress(**kwargs):
-    class Silent:
-        def update(self, n=1):
-            pass
-
-        def close(self):
-            pass
-
-    return Silent()
+_no_progress = progress_factory(False)  # a bar that shows nothing
 
 
 def seed_demo(size="small", seed=0, *, append=False, progress=_no_progress):

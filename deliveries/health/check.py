@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from ..cli import progress_factory
 from ..models import FileMeta
 from .deep import Hasher
 from .records import record_statuses
@@ -19,16 +20,7 @@ logger = logging.getLogger("deliveries.health")
 ROWS_PER_FETCH = 5000
 
 
-class _NoProgress:
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
-
-
-def _no_progress(**kwargs):
-    return _NoProgress()
+_no_progress = progress_factory(False)  # a bar that shows nothing
 
 
 # ---- the light pass ---------------------------------------------------------------------------
