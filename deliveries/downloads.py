@@ -147,12 +147,22 @@ def open_stream(filemeta, store=None, start=0, length=None):
     chunks = store.iter_chunks(filemeta, start=start, length=length)
     first = next(chunks, b"")  # opens the reader now: a missing file raises here, not mid-response
 
-    def stream():
-        if first:
-            yield first
-            yield from chunks
+    return _Stream(first, chunks)
 
-    return stream()
+
+class _Stream:
+    """The bytes of a download; ``close()`` closes the store's reader even if iteration never began."""
+
+    def __init__(self, first, chunks):
+        self._first, self._chunks = first, chunks
+
+    def __iter__(self):
+        if self._first:
+            yield self._first
+            yield from self._chunks
+
+    def close(self):
+        self._chunks.close()  # the generator's `with read_open(...)` closes the reader
 
 
 def download_response(request, filemeta, *, store=None, as_attachment=True, content_type=None):

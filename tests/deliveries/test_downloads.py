@@ -10,6 +10,7 @@ from deliveries.downloads import (
     RangeNotSatisfiable,
     download_response,
     etag_for,
+    open_stream,
     parse_range,
     presigned_redirect,
     safe_content_type,
@@ -88,6 +89,22 @@ class TestDownloadResponse(TestCase):
 
     def body(self, response):
         return b"".join(response.streaming_content)
+
+    def test_closed_before_streaming_closes_the_reader(self):
+        """A response closed before a byte is sent (client gone) closes the store's reader at once."""
+        readers = []
+        original = self.store._read_open
+
+        def tracking(key):
+            reader = original(key)
+            readers.append(reader)
+            return reader
+
+        self.store._read_open = tracking
+        stream = open_stream(self.filemeta, self.store)  # what the response streams, and closes with itself
+        self.assertFalse(readers[0].closed)
+        stream.close()
+        self.assertTrue(readers[0].closed)
 
     def test_full(self):
         """200 with every byte, the length, a strong ETag and the safety headers."""
