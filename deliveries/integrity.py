@@ -23,13 +23,19 @@ class Verification:
         return self.status == FileMeta.Status.INTACT
 
 
-def hash_stream(chunks):
-    """Return (size, sha256 hex) of an iterable of bytes."""
+READ_SIZE = 1024 * 1024  # bytes per readinto: large enough that hashlib and read() release the GIL
+
+
+def hash_key(store, key, buffer=None):
+    """Return (size, SHA-256 hex) of the bytes under ``key`` (or a FileMeta), read into ``buffer``."""
+    buffer = buffer if buffer is not None else bytearray(READ_SIZE)
     digest = hashlib.sha256()
+    view = memoryview(buffer)
     size = 0
-    for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
+    with store.read_open(key) as reader:
+        while n := reader.readinto(buffer):
+            digest.update(view[:n])
+            size += n
     return size, digest.hexdigest()
 
 
@@ -40,7 +46,7 @@ def verify_filemeta(filemeta, store=None, save=True):
     """
     store = store or FileMeta.deliverystore
     try:
-        size, checksum = hash_stream(store.iter_chunks(filemeta))
+        size, checksum = hash_key(store, filemeta)
     except DeliveryStoreFileNotFound as e:
         result = Verification(FileMeta.Status.MISSING, str(e))
     except OSError as e:

@@ -18,8 +18,8 @@ A store that cannot be listed or probed at all raises ``CheckUnavailable``; noth
 repairs on its own (``delete_orphans`` is a separate, explicit call).
 """
 
+from ..integrity import hash_key
 from .check import check_store, probe
-from .deep import hash_key
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
 from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id

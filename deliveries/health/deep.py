@@ -1,31 +1,16 @@
 """The deep pass: read every byte of a file back and recompute its SHA-256, on several threads."""
 
-import hashlib
 import logging
 import queue
 import threading
 
 from django.db import connections
 
+from ..integrity import READ_SIZE, hash_key
 from ..stores import DeliveryStoreFileNotFound
 from .report import Code, Problem
 
 logger = logging.getLogger("deliveries.health")
-
-READ_SIZE = 1024 * 1024  # bytes per readinto: large enough that hashlib and read() release the GIL
-
-
-def hash_key(store, key, buffer):
-    """Return (size, SHA-256 hex) of the bytes under ``key``, read into ``buffer`` (a bytearray)."""
-    digest = hashlib.sha256()
-    view = memoryview(buffer)
-    size = 0
-    with store.read_open(key) as reader:
-        while n := reader.readinto(buffer):
-            digest.update(view[:n])
-            size += n
-    return size, digest.hexdigest()
-
 
 def _verify(store, pk, size, checksum, buffer):
     """Return (bytes read, Problem or None) for one row whose object the listing showed."""
