@@ -1,5 +1,6 @@
 # make run   - set everything up, migrate, seed a demo, print the login, serve the admin
-# make test  - set everything up and run every test
+# make test  - set everything up, lint, and run every test
+# make lint  - ruff check and ruff format --check over the whole tree
 # Both are idempotent: run them as often as you like.
 
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test venv migrate demo superuser serve bench clean check-python
+.PHONY: run test lint format venv migrate demo superuser serve bench clean check-python
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found. Install one (e.g. 'pyenv install 3.13') or pass PYTHON=/path/to/python3.13." >&2; exit 1; }
@@ -46,7 +47,16 @@ run: demo superuser
 	@echo "Admin: http://$(HOST):$(PORT)/admin/"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Rewrite the tree the way `make lint` wants it.
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
 	$(PY) tests/run.py
 
 bench: venv

@@ -8,7 +8,9 @@ import bench
 
 
 def main(names):
-    available = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    available = sorted(
+        m.name[len("bench_") :] for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     unknown = sorted(set(names) - set(available))
     if unknown:
         sys.exit(f"Unknown benchmark(s) {unknown}; available: {available}")

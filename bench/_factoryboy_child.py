@@ -11,13 +11,12 @@ import sys
 
 sys.path.append(sys.argv[1])
 
-from _common import plain_create, run_cases, setup_django  # noqa: E402  (bench/ is sys.path[0])
+from harness import plain_create, run_cases, setup_factory_models  # noqa: E402  (bench/ is sys.path[0])
 
-setup_django()
+setup_factory_models()
 
 import factory  # noqa: E402  (factory_boy)
 from factory.django import DjangoModelFactory  # noqa: E402
-
 from tests.factoryapp.models import Author, Book  # noqa: E402
 
 assert "site-packages" in factory.__file__, factory.__file__

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from bench.common import print_table
+from bench.harness import print_table
 
 ROWS = int(os.environ.get("BENCH_ADMIN_ROWS", "1000000"))
 BASELINE_ROWS = 100
@@ -51,7 +51,11 @@ def _child(mode, *args):
     env = {**os.environ, "PYTHONPATH": ROOT}
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_admin", mode, *map(str, args)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"bench child {mode} failed:\n{out.stderr[-3000:]}")
@@ -78,15 +82,21 @@ def _setup(db_path, store_root):
 def _bulk_insert(db_path, rows):
     """Insert the hierarchy and ``rows`` FileMeta rows with raw executemany: seconds, not minutes."""
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, Period, Subject
-    from django.utils import timezone
 
     # Shaped like a big installation: 10 periods x 10 assignments, 50 groups each, 5 files a delivery.
     now = timezone.now()
     subject = Subject.objects.create(short_name="bench", long_name="Bench")
     periods = [
-        Period.objects.create(subject=subject, short_name=f"p{i}", long_name="P", start_time=now, end_time=now + timezone.timedelta(days=1))
+        Period.objects.create(
+            subject=subject,
+            short_name=f"p{i}",
+            long_name="P",
+            start_time=now,
+            end_time=now + timezone.timedelta(days=1),
+        )
         for i in range(10)
     ]
     assignments = Assignment.objects.bulk_create(
@@ -101,7 +111,9 @@ def _bulk_insert(db_path, rows):
         for i in range(max(rows // 5, 1))
     )
     student = get_user_model().objects.create_user("student-42")
-    Candidate.objects.create(assignment_group=deliveries[min(8, len(deliveries) - 1)].assignment_group, user=student, candidate_id="cand-42")
+    Candidate.objects.create(
+        assignment_group=deliveries[min(8, len(deliveries) - 1)].assignment_group, user=student, candidate_id="cand-42"
+    )
     rng = random.Random(4)
     types = ["text/x-python", "text/plain", "image/png", "application/pdf", "application/zip"]
     statuses = ["intact"] * 90 + ["unverified"] * 8 + ["missing", "corrupt"]
@@ -112,8 +124,13 @@ def _bulk_insert(db_path, rows):
         for i in range(rows):
             created = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(start + i * step))
             yield (
-                deliveries[i // 5].pk, f"file{i:07d}.py", rng.randrange(100, 10**7), f"{i:064x}",
-                types[i % 5], created, statuses[rng.randrange(100)],
+                deliveries[i // 5].pk,
+                f"file{i:07d}.py",
+                rng.randrange(100, 10**7),
+                f"{i:064x}",
+                types[i % 5],
+                created,
+                statuses[rng.randrange(100)],
             )
 
     db = sqlite3.connect(db_path)
@@ -212,7 +229,9 @@ def child_download(mib):
             received = 0
             t0 = time.perf_counter()
             if mode == "FileResponse":
-                response = FileResponse(FileMeta.deliverystore.read_open(filemeta), as_attachment=True, filename="big.bin")
+                response = FileResponse(
+                    FileMeta.deliverystore.read_open(filemeta), as_attachment=True, filename="big.bin"
+                )
                 response.block_size = MiB
             else:
                 response = client.get(urls[mode])
@@ -233,14 +252,29 @@ def main():
     rows = []
     for label, _ in PAGES:
         s, big = small["pages"][label], large["pages"][label]
-        rows.append([
-            label, f"{s['ms']:.1f}", f"{big['ms']:.1f}", f"{big['ms'] / s['ms']:.2f}x",
-            s["queries"], big["queries"], "yes" if s["queries"] == big["queries"] else "NO",
-        ])
+        rows.append(
+            [
+                label,
+                f"{s['ms']:.1f}",
+                f"{big['ms']:.1f}",
+                f"{big['ms'] / s['ms']:.2f}x",
+                s["queries"],
+                big["queries"],
+                "yes" if s["queries"] == big["queries"] else "NO",
+            ]
+        )
     print_table(
         f"FileMeta changelist, SQLite: {ROWS:,} rows vs {BASELINE_ROWS} rows (best of {REPEAT}; "
         f"{ROWS:,} rows inserted in {large['insert_s']:.1f} s). Aim: < 150 ms, same queries.",
-        ["page", f"ms @{BASELINE_ROWS}", f"ms @{ROWS:,}", "ratio", f"queries @{BASELINE_ROWS}", f"queries @{ROWS:,}", "same"],
+        [
+            "page",
+            f"ms @{BASELINE_ROWS}",
+            f"ms @{ROWS:,}",
+            "ratio",
+            f"queries @{BASELINE_ROWS}",
+            f"queries @{ROWS:,}",
+            "same",
+        ],
         rows,
     )
 
@@ -251,10 +285,16 @@ def main():
         # The kernel updates VmHWM in batches: a peak within a few hundred KiB of idle may read
         # slightly below it. Shown as 0.0 then.
         above = max(result["peak_kib"] - result["idle_kib"], 0) / 1024
-        rows.append([
-            mode, f"{result['idle_kib'] / 1024:.1f}", f"{result['peak_kib'] / 1024:.1f}", f"{above:.1f}",
-            f"{result['bytes'] / MiB:,.0f}", f"{result['bytes'] / MiB / result['seconds']:.0f}",
-        ])
+        rows.append(
+            [
+                mode,
+                f"{result['idle_kib'] / 1024:.1f}",
+                f"{result['peak_kib'] / 1024:.1f}",
+                f"{above:.1f}",
+                f"{result['bytes'] / MiB:,.0f}",
+                f"{result['bytes'] / MiB / result['seconds']:.0f}",
+            ]
+        )
     print_table(
         f"Peak RSS downloading a {DOWNLOAD_MIB:,} MiB file (FsDeliveryStore, 1 MiB chunks). "
         "Baselines: idle, and Django's FileResponse over the same file. Aim: < 32 MiB above idle.",

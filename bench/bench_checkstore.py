@@ -19,7 +19,7 @@ import time
 import tracemalloc
 from datetime import timedelta
 
-from bench.common import django_in_tempdir, print_table
+from bench.harness import django_in_tempdir, print_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -98,7 +98,9 @@ def bench_deep(store, total_mib):
             "checkstore --deep --jobs 2": lambda: deep(2),
             "manage.py checkstore --deep --jobs 2 (whole command)": lambda: subprocess.run(
                 [sys.executable, "manage.py", "checkstore", "--deep", "--jobs", "2", "--json"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                check=True,
             ),
             "openssl dgst -sha256, 2 processes": lambda: _two_processes(["openssl", "dgst", "-sha256"], paths),
             "sha256sum, 2 processes": lambda: _two_processes(["sha256sum"], paths),
@@ -160,7 +162,13 @@ def bench_light(store, count):
         f"Light check: {count:,} files (seeded in {seed_seconds:.1f} s), best of {REPEATS}",
         ["what", "seconds", "files/s", "x find -printf", "peak Python MiB"],
         [
-            ("checkstore (light)", f"{seconds:.2f}", f"{count / seconds:,.0f}", f"{listing / seconds:.2f}", f"{peak / 1024 / 1024:.1f}"),
+            (
+                "checkstore (light)",
+                f"{seconds:.2f}",
+                f"{count / seconds:,.0f}",
+                f"{listing / seconds:.2f}",
+                f"{peak / 1024 / 1024:.1f}",
+            ),
             ("find -type f -printf (listing only)", f"{listing:.2f}", f"{count / listing:,.0f}", "1.00", "-"),
         ],
     )

@@ -33,7 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench._common import book_values, plain_create, run_cases, setup_django
+from bench.harness import book_values, plain_create, run_cases, setup_factory_models
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY_BOY_VENV = ROOT / "var" / "bench-factoryboy"
@@ -57,11 +57,19 @@ def measure(rows, bulk_rows, runs):
     cases = {
         row: (plain_create, rows, row),
         "factory make_one": (lambda n: [factory.make_one(Book) for _ in range(n)], rows, row),
-        "factory make_one, _validate=False": (lambda n: [factory.make_one(Book, _validate=False) for _ in range(n)], rows, row),
+        "factory make_one, _validate=False": (
+            lambda n: [factory.make_one(Book, _validate=False) for _ in range(n)],
+            rows,
+            row,
+        ),
         "model_bakery baker.make": (lambda n: [baker.make(Book) for _ in range(n)], rows, row),
         bulk: (bulk_create, bulk_rows, bulk),
         "factory make(n, _bulk=True)": (lambda n: factory.make(n, Book, _bulk=True), bulk_rows, bulk),
-        "model_bakery make(_quantity, _bulk_create)": (lambda n: baker.make(Book, _quantity=n, _bulk_create=True), bulk_rows, bulk),
+        "model_bakery make(_quantity, _bulk_create)": (
+            lambda n: baker.make(Book, _quantity=n, _bulk_create=True),
+            bulk_rows,
+            bulk,
+        ),
         none: (lambda n: [Book(**book_values(i)) for i in range(n)], bulk_rows, none),
         "factory prepare_one": (lambda n: [factory.prepare_one(Book) for _ in range(n)], bulk_rows, none),
         "model_bakery baker.prepare": (lambda n: [baker.prepare(Book) for _ in range(n)], bulk_rows, none),
@@ -77,9 +85,13 @@ def factory_boy_python():
         subprocess.run([sys.executable, "-m", "venv", str(FACTORY_BOY_VENV)], check=True)
     probe = subprocess.run([str(python), "-m", "pip", "freeze"], capture_output=True, text=True)
     if not set(FACTORY_BOY_PINS) <= set(probe.stdout.split()):
-        installed = subprocess.run([str(python), "-m", "pip", "install", "-q", *FACTORY_BOY_PINS], capture_output=True, text=True)
+        installed = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *FACTORY_BOY_PINS], capture_output=True, text=True
+        )
         if installed.returncode:
-            raise SystemExit(f"Could not install {' '.join(FACTORY_BOY_PINS)} into {FACTORY_BOY_VENV}:\n{installed.stderr}")
+            raise SystemExit(
+                f"Could not install {' '.join(FACTORY_BOY_PINS)} into {FACTORY_BOY_VENV}:\n{installed.stderr}"
+            )
     return python
 
 
@@ -89,7 +101,11 @@ def measure_factory_boy(rows, runs):
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     out = subprocess.run(
         [str(factory_boy_python()), str(child), str(ROOT), str(rows), str(runs)],
-        check=True, capture_output=True, text=True, env=env, cwd=child.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=child.parent,
     )
     found = json.loads(out.stdout)
     baseline = "plain loop (factory_boy's process)"
@@ -108,7 +124,9 @@ def table(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Rows per second of factory/ against its baselines.")
     parser.add_argument("--rows", type=int, default=200, help="rows per round, row-by-row cases (default 200)")
-    parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per round, bulk and no-database cases (default 1000)")
+    parser.add_argument(
+        "--bulk-rows", type=int, default=1000, help="rows per round, bulk and no-database cases (default 1000)"
+    )
     parser.add_argument("--runs", type=int, default=40, help="rounds (default 40)")
     parser.add_argument("--no-factory-boy", action="store_true", help="skip factory_boy (needs PyPI the first time)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -120,18 +138,29 @@ def main(argv=None):
         # it neither depends on nor changes the settings of `python -m bench`'s process.
         env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
         return subprocess.call([sys.executable, "-m", "bench.bench_factory", "--here", *argv], cwd=ROOT, env=env)
-    setup_django()
+    setup_factory_models()
     results = measure(args.rows, args.bulk_rows, args.runs)
     if not args.no_factory_boy:
         results.update(measure_factory_boy(args.rows, args.runs))
     if args.json:
-        print(json.dumps({
-            case: {"rows_per_second": round(rate), "best": round(best), "baseline": base,
-                   "ratio": round(rate / results[base][0], 3), "best_ratio": round(best / results[base][1], 3)}
-            for case, (rate, best, base) in results.items()
-        }))
+        print(
+            json.dumps(
+                {
+                    case: {
+                        "rows_per_second": round(rate),
+                        "best": round(best),
+                        "baseline": base,
+                        "ratio": round(rate / results[base][0], 3),
+                        "best_ratio": round(best / results[base][1], 3),
+                    }
+                    for case, (rate, best, base) in results.items()
+                }
+            )
+        )
     else:
-        print(f"factory/ benchmark: Book (5 fields) + a new Author per row, SQLite in memory, {args.runs} interleaved rounds")
+        print(
+            f"factory/ benchmark: Book (5 fields) + a new Author per row, SQLite in memory, {args.runs} interleaved rounds"
+        )
         print(table(results))
     return 0
 

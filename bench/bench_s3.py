@@ -174,7 +174,11 @@ def measure(server, size):
     for step in STEPS:
         out = subprocess.run(
             [sys.executable, "-m", "bench.bench_s3", "--child", step, str(size)],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode:
             raise SystemExit(f"bench_s3 step {step} failed:\n{out.stderr[-3000:]}")
@@ -191,8 +195,8 @@ def main(argv=None):
     parser.add_argument("--size-mib", type=int, default=256, help="Object size in MiB (default 256).")
     args = parser.parse_args(argv if argv is not None else [])
     sys.path.insert(0, ROOT)
-    from bench.common import print_table
-    from tests.seaweedfs import SeaweedFS
+    from bench.harness import print_table
+    from tests.support.seaweedfs import SeaweedFS
 
     size = args.size_mib * MiB
     with SeaweedFS(bucket="bench") as weed:
@@ -208,11 +212,17 @@ def main(argv=None):
         ours, base = results[f"ours-{op}"], results[f"storages-{op}"]
         speed = [size / MiB / r["seconds"] for r in (ours, base)]
         peak = [r["peak_kib"] / 1024 for r in (ours, base)]
-        rows.append([
-            op, f"{speed[0]:.0f}", f"{speed[1]:.0f}", f"{speed[0] / speed[1]:.2f}",
-            f"{peak[0]:.0f}", f"{peak[1]:.0f}",
-            f"{peak[0] / peak[1]:.2f}" if peak[1] else "-",
-        ])
+        rows.append(
+            [
+                op,
+                f"{speed[0]:.0f}",
+                f"{speed[1]:.0f}",
+                f"{speed[0] / speed[1]:.2f}",
+                f"{peak[0]:.0f}",
+                f"{peak[1]:.0f}",
+                f"{peak[0] / peak[1]:.2f}" if peak[1] else "-",
+            ]
+        )
     print_table(
         f"S3DeliveryStore vs django-storages S3Storage, {args.size_mib} MiB object, SeaweedFS on loopback",
         ["op", "ours MiB/s", "S3Storage MiB/s", "speed ratio", "ours peak MiB", "S3Storage peak MiB", "memory ratio"],

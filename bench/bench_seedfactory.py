@@ -8,7 +8,7 @@ rows with a bare ``bulk_create``, and writing the same files with plain ``open``
 import os
 import time
 
-from bench.common import django_in_tempdir, print_table
+from bench.harness import django_in_tempdir, print_table
 
 
 def _plain_files(root, sizes_and_data):
@@ -31,8 +31,14 @@ def _plain_rows(filemetas):
     from deliveries.models import FileMeta
 
     copies = [
-        FileMeta(delivery_id=fm.delivery_id, filename=f"copy-{fm.filename}", size=fm.size, checksum=fm.checksum,
-                 content_type=fm.content_type, created=fm.created)
+        FileMeta(
+            delivery_id=fm.delivery_id,
+            filename=f"copy-{fm.filename}",
+            size=fm.size,
+            checksum=fm.checksum,
+            content_type=fm.content_type,
+            created=fm.created,
+        )
         for fm in filemetas
     ]
     start = time.perf_counter()
@@ -45,8 +51,8 @@ def _plain_rows(filemetas):
 
 def main():
     tmp = django_in_tempdir("bench-seedfactory-")
-    from deliveries import seeding
     from deliveries.models import FileMeta
+    from deliveries.seeding import demo as seeding
 
     size = os.environ.get("BENCH_SEED_SIZE", "large")
     report = seeding.seed_demo(size, seed=0)
@@ -65,10 +71,19 @@ def main():
         f"seedfactory --size {size}: {report.files:,} files, {report.bytes / 2**20:,.0f} MiB, fs store (fsync off)",
         ["what", "seconds", "files/s", "x floor"],
         [
-            ("seedfactory (rows through the factory + bytes through the store)", f"{report.seconds:.1f}",
-             f"{report.files / report.seconds:,.0f}", f"{floor / report.seconds:.2f}"),
+            (
+                "seedfactory (rows through the factory + bytes through the store)",
+                f"{report.seconds:.1f}",
+                f"{report.files / report.seconds:,.0f}",
+                f"{floor / report.seconds:.2f}",
+            ),
             ("floor: bare bulk_create of the FileMeta rows", f"{rows_floor:.1f}", "", ""),
-            ("floor: plain open/write/rename of the same files", f"{files_floor:.1f}", f"{report.files / files_floor:,.0f}", ""),
+            (
+                "floor: plain open/write/rename of the same files",
+                f"{files_floor:.1f}",
+                f"{report.files / files_floor:,.0f}",
+                "",
+            ),
             ("floor: both", f"{floor:.1f}", f"{report.files / floor:,.0f}", "1.00"),
         ],
     )

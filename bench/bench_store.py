@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 
-from bench.common import best_of, print_table, setup_django
+from bench.harness import best_of, print_table, setup_django
 
 MiB = 1024 * 1024
 SIZE = int(os.environ.get("BENCH_STORE_MIB", "256")) * MiB
@@ -54,6 +54,7 @@ def main():
                     for _ in range(chunks):
                         writer.write(chunk)
                 store.remove(key)
+
             return run
 
         class Chunks(File):

@@ -20,10 +20,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 
-from .admin_views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
+from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
+from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
-from .pagination import LargeTableChangeList, LargeTablePaginator
-
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -43,7 +42,9 @@ def status_badge(filemeta):
     """The integrity status as a small coloured label."""
     return format_html(
         '<span class="status-badge status-{}" style="color:{};font-weight:600">{}</span>',
-        filemeta.status, STATUS_COLOURS.get(filemeta.status, "#777"), filemeta.get_status_display(),
+        filemeta.status,
+        STATUS_COLOURS.get(filemeta.status, "#777"),
+        filemeta.get_status_display(),
     )
 
 
@@ -226,10 +227,20 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
 
 def _text_types():
     known = {t for t in mimetypes.types_map.values() if t.startswith("text/")} | set(mimetypes.common_types.values())
-    return sorted({t for t in known if t.startswith("text/")} | {
-        "text/markdown", "text/x-python", "text/x-c", "text/x-java", "text/x-sh",
-        "application/json", "application/xml", "application/x-sh", "application/javascript",
-    })
+    return sorted(
+        {t for t in known if t.startswith("text/")}
+        | {
+            "text/markdown",
+            "text/x-python",
+            "text/x-c",
+            "text/x-java",
+            "text/x-sh",
+            "application/json",
+            "application/xml",
+            "application/x-sh",
+            "application/javascript",
+        }
+    )
 
 
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
@@ -243,12 +254,24 @@ class ContentTypeFamilyFilter(admin.SimpleListFilter):
     parameter_name = "type"
     families = {
         "text": ("Text and source code", _text_types()),
-        "image": ("Images", ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"]),
+        "image": (
+            "Images",
+            ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"],
+        ),
         "pdf": ("PDF", ["application/pdf"]),
-        "archive": ("Archives", [
-            "application/zip", "application/gzip", "application/x-tar", "application/x-7z-compressed",
-            "application/java-archive", "application/x-rar-compressed", "application/x-bzip2", "application/x-xz",
-        ]),
+        "archive": (
+            "Archives",
+            [
+                "application/zip",
+                "application/gzip",
+                "application/x-tar",
+                "application/x-7z-compressed",
+                "application/java-archive",
+                "application/x-rar-compressed",
+                "application/x-bzip2",
+                "application/x-xz",
+            ],
+        ),
         "other": ("Other binary", ["application/octet-stream"]),
     }
 
@@ -270,7 +293,15 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     indexed columns, and ``-created`` order walking the (created, id) index.
     """
 
-    list_display = ["filename", "human_size", "delivery_link", "group_link", "assignment_link", "created_at", "status_label"]
+    list_display = [
+        "filename",
+        "human_size",
+        "delivery_link",
+        "group_link",
+        "assignment_link",
+        "created_at",
+        "status_label",
+    ]
     list_select_related = ["delivery__assignment_group__assignment__period__subject"]
     list_filter = [
         "status",
@@ -289,8 +320,16 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     actions = ["verify_selected"]
     fields = [
-        "filename", "size_detail", "checksum", "content_type", "created", "status_label", "verified_at",
-        "delivery_link", "group_link", "assignment_link",
+        "filename",
+        "size_detail",
+        "checksum",
+        "content_type",
+        "created",
+        "status_label",
+        "verified_at",
+        "delivery_link",
+        "group_link",
+        "assignment_link",
     ]
     readonly_fields = fields
 
@@ -319,7 +358,9 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
                 .distinct()
             )
             if groups:
-                queryset = queryset.filter(delivery_id__in=Delivery.objects.filter(assignment_group_id__in=groups).values("pk"))
+                queryset = queryset.filter(
+                    delivery_id__in=Delivery.objects.filter(assignment_group_id__in=groups).values("pk")
+                )
             else:
                 queryset = queryset.filter(filename__icontains=word)
         return queryset, False
@@ -375,4 +416,4 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
         report_outcome(self, request, verify_many(queryset.order_by("pk").iterator()))
 
 
-from . import admin_health  # noqa: E402,F401  (registers the "Store health" page)
+from .admin_pages import health as admin_health  # noqa: E402,F401  (registers the "Store health" page)

@@ -15,7 +15,9 @@ def clean_filename(name):
     NUL and other control characters, and names over 255 characters (after normalising).
     """
     if not isinstance(name, str):
-        raise ValidationError("A filename must be text, not %(type)s.", code="type", params={"type": type(name).__name__})
+        raise ValidationError(
+            "A filename must be text, not %(type)s.", code="type", params={"type": type(name).__name__}
+        )
     name = unicodedata.normalize("NFC", name)
     if not name:
         raise ValidationError("The filename is empty.", code="empty")
@@ -26,7 +28,9 @@ def clean_filename(name):
     if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
         raise ValidationError("The filename is an absolute path; give the file's name only.", code="absolute")
     if "/" in name or "\\" in name:
-        raise ValidationError("The filename contains a path separator ('/' or '\\'); give the file's name only.", code="separator")
+        raise ValidationError(
+            "The filename contains a path separator ('/' or '\\'); give the file's name only.", code="separator"
+        )
     if name in (".", ".."):
         raise ValidationError("The filename may not be '.' or '..'.", code="dots")
     if len(name) > MAX_FILENAME_LENGTH:

@@ -49,7 +49,8 @@ class Period(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subject", "short_name"], name="period_unique_short_name"),
             models.CheckConstraint(
-                condition=Q(end_time__gt=F("start_time")), name="period_ends_after_start",
+                condition=Q(end_time__gt=F("start_time")),
+                name="period_ends_after_start",
                 violation_error_message="A period must end after it starts.",
             ),
         ]
@@ -97,7 +98,9 @@ class AssignmentGroup(models.Model):
 class Candidate(models.Model):
     assignment_group = models.ForeignKey(AssignmentGroup, on_delete=models.CASCADE, related_name="candidate_set")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="candidacies")
-    candidate_id = models.CharField(max_length=30, blank=True, db_index=True, help_text="The anonymous exam id, if any.")
+    candidate_id = models.CharField(
+        max_length=30, blank=True, db_index=True, help_text="The anonymous exam id, if any."
+    )
 
     class Meta:
         ordering = ["assignment_group_id", "user_id"]
@@ -273,7 +276,9 @@ def _remove_bytes(store, key):
     except DeliveryStoreFileNotFound:
         pass
     except Exception:
-        logger.exception("Could not remove the bytes of key %s from %s; checkstore will report an orphan.", key, store.describe())
+        logger.exception(
+            "Could not remove the bytes of key %s from %s; checkstore will report an orphan.", key, store.describe()
+        )
 
 
 @receiver(post_delete, sender=FileMeta, dispatch_uid="deliveries.filemeta.remove_bytes")

@@ -34,7 +34,9 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
         instances = []
         for i in range(count):
             row = {**plain, **rows[i]} if rows else plain
-            instance, trusted = factory._fill(plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()})
+            instance, trusted = factory._fill(
+                plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}
+            )
             instances.append(instance)
     if ctx.validate:
         for instance in instances:

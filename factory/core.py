@@ -15,7 +15,18 @@ from .bulk import make_bulk
 from .constraints import finite_domain, unique_groups
 from .counters import UNIQUE, Counters
 from .exceptions import NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
-from .plan import CHOICES, CONTENT_TYPE, CREATE, GENERATE, HOOK, NULL, ModelPlan, get_fields, is_content_type, limits_for
+from .plan import (
+    CHOICES,
+    CONTENT_TYPE,
+    CREATE,
+    GENERATE,
+    HOOK,
+    NULL,
+    ModelPlan,
+    get_fields,
+    is_content_type,
+    limits_for,
+)
 
 _OMIT = object()  # leave the attribute to the model's constructor (default, db_default, empty FK)
 # Validators every CharField carries and generated strings satisfy by construction.
@@ -45,7 +56,9 @@ class _Context:
         return child
 
 
-_DEFAULT_CONTEXTS = {(save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)}
+_DEFAULT_CONTEXTS = {
+    (save, validate): _Context(save=save, validate=validate) for save in (True, False) for validate in (True, False)
+}
 
 
 def _resolve(model):
@@ -263,7 +276,10 @@ class Factory:
     def needs_check(self, field):
         """Has the field validators beyond max_length and null characters (which shapes satisfy)?"""
         return _per_field(
-            self._checks, id(field), field, lambda f: any(type(v).__name__ not in _LENGTH_VALIDATORS for v in f.validators)
+            self._checks,
+            id(field),
+            field,
+            lambda f: any(type(v).__name__ not in _LENGTH_VALIDATORS for v in f.validators),
         )
 
     def is_unique(self, field):
@@ -271,7 +287,10 @@ class Factory:
         if getattr(field, "model", None) is None:
             return False
         return _per_field(
-            self._cache, ("unique", id(field)), field, lambda f: any(f.name in group for group in unique_groups(f.model))
+            self._cache,
+            ("unique", id(field)),
+            field,
+            lambda f: any(f.name in group for group in unique_groups(f.model)),
         )
 
     # --- the engine --------------------------------------------------------------------------------
@@ -429,7 +448,11 @@ class Factory:
                 continue
             if any(spec.name not in plain and spec.attname not in plain for spec in left_null):
                 continue  # this row's set holds a NULL: it clashes with no other row
-            free = [s for s in specs if s.name not in plain and s.attname not in plain and s.how in (GENERATE, CHOICES) and s.domain]
+            free = [
+                s
+                for s in specs
+                if s.name not in plain and s.attname not in plain and s.how in (GENERATE, CHOICES) and s.domain
+            ]
             fixed = tuple(plain.get(s.name, plain.get(s.attname)) for s in specs if s not in free)
             try:
                 counter_key = (*key, fixed) if hash(fixed) is not None else key
@@ -472,7 +495,9 @@ class Factory:
                 continue  # ``null`` M2M: none; a model already being built: one level deep only
             else:
                 child = ctx.child(plan.model)
-                targets = [self._instance(spec.target, dict(nested.get(spec.name, {})), child) for _ in range(spec.count())]
+                targets = [
+                    self._instance(spec.target, dict(nested.get(spec.name, {})), child) for _ in range(spec.count())
+                ]
             self._link(plan, instance, spec, targets, ctx)
         for accessor, value in reverse.items():
             self._reverse(plan, instance, plan.reverse[accessor], value, ctx)
@@ -521,4 +546,3 @@ def _fresh(spec, plain, nested):
     if spec.name in nested:
         return True
     return spec.fresh
-

@@ -37,12 +37,16 @@ INTEGER_RANGES = {
     "PositiveBigIntegerField": (0, 9223372036854775807),
 }
 BASE_DATE = datetime.date(2000, 1, 1)
-DATE_RANGE = (datetime.date.min.toordinal() - BASE_DATE.toordinal(), datetime.date.max.toordinal() - BASE_DATE.toordinal() - 1)
+DATE_RANGE = (
+    datetime.date.min.toordinal() - BASE_DATE.toordinal(),
+    datetime.date.max.toordinal() - BASE_DATE.toordinal() - 1,
+)
 ONE_DAY = datetime.timedelta(days=1)
 DOCUMENTATION_IPV6 = int(ipaddress.IPv6Address("2001:db8::"))  # RFC 3849
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def ranged(field, factory, low, high, first):
     """The next value of ``field`` in low..high; a unique field that has used them all raises."""
@@ -129,6 +133,7 @@ def string_candidates(stem, n, low, high):
 
 
 # --- generators ---------------------------------------------------------------------------------
+
 
 def gen_boolean(field, factory):
     return factory.pick(field, (False, True))

@@ -185,7 +185,9 @@ class ModelPlan:
         for rel in meta.related_objects:
             if rel.field.many_to_many or rel.field.remote_field.parent_link:
                 continue
-            reverse[rel.get_accessor_name()] = ReverseSpec(rel.get_accessor_name(), rel.related_model, rel.field.name, not rel.one_to_one)
+            reverse[rel.get_accessor_name()] = ReverseSpec(
+                rel.get_accessor_name(), rel.related_model, rel.field.name, not rel.one_to_one
+            )
         for field in meta.private_fields:
             if is_generic_relation(field):
                 child = field.related_model
@@ -207,7 +209,8 @@ class ModelPlan:
         """
         by_name = {spec.name: spec for spec in (*self.values, *self.fks)}
         nulls_equal = {
-            tuple(c.fields) for c in self.model._meta.constraints
+            tuple(c.fields)
+            for c in self.model._meta.constraints
             if isinstance(c, models.UniqueConstraint) and c.nulls_distinct is False
         }
         groups = []

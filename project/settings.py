@@ -17,7 +17,6 @@ VAR_DIR = BASE_DIR / "var"  # local state (SQLite, store, logs); gitignored
 VAR_DIR.mkdir(exist_ok=True)
 
 
-
 class Env(environ.Env):
     """django-environ, turning a value of the wrong type into a message that names the variable."""
 
@@ -25,7 +24,9 @@ class Env(environ.Env):
         try:
             return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
         except ValueError as e:
-            raise ImproperlyConfigured(f"{var}={self.ENVIRON.get(var)!r} is not valid: {e}. Fix {var} in the environment or .env.") from e
+            raise ImproperlyConfigured(
+                f"{var}={self.ENVIRON.get(var)!r} is not valid: {e}. Fix {var} in the environment or .env."
+            ) from e
 
     def octal(self, var, default):
         """A file mode such as 0640."""

@@ -19,7 +19,7 @@ def seaweedfs():
     A SeaweedFS S3 server for the whole session (tests/seaweedfs.py), stopped at the end. Without
     the weed binary the tests that need it fail, loudly under CI=true and with a how-to otherwise.
     """
-    from tests.seaweedfs import SeaweedFS, SeaweedFSUnavailable
+    from tests.support.seaweedfs import SeaweedFS, SeaweedFSUnavailable
 
     server = SeaweedFS()
     try:

@@ -50,7 +50,9 @@ def ensure_postgres():
     if os.access(os.path.join(PG_BIN, "initdb"), os.X_OK):
         return PG_BIN
     if os.geteuid() != 0:
-        raise ClusterError(f"{PG_BIN}/initdb not found: install Debian's {PG_PACKAGE} (sudo apt-get install {PG_PACKAGE}).")
+        raise ClusterError(
+            f"{PG_BIN}/initdb not found: install Debian's {PG_PACKAGE} (sudo apt-get install {PG_PACKAGE})."
+        )
     print(f"Installing {PG_PACKAGE} with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run(["apt-get", "update", "-q"], env=env)

@@ -15,7 +15,8 @@ DELIVERY_STORE_ROOT = os.path.join(tempfile.gettempdir(), f"deliverystore-tests-
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not ":memory:": tests that run threads or child processes need to share the database.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"deliverystore-test-{os.getpid()}.sqlite3")}  # noqa: F405
+    test_database = os.path.join(tempfile.gettempdir(), f"deliverystore-test-{os.getpid()}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": test_database}  # noqa: F405
 
 # factory/'s test models (tests/factoryapp), and a second database for its `_using=` tests: always
 # a SQLite file, also when DATABASE_URL points the default database at PostgreSQL.

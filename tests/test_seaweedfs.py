@@ -4,7 +4,7 @@ from unittest import mock
 
 from django.test import SimpleTestCase
 
-from tests import seaweedfs
+from tests.support import seaweedfs
 
 
 class TestSeaweedFS(SimpleTestCase):

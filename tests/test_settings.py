@@ -15,7 +15,11 @@ def manage(*args, **env):
     base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "project.settings"}
     return subprocess.run(
         [sys.executable, os.path.join(ROOT, "manage.py"), *args],
-        env={**base, **env}, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
 
 
@@ -54,7 +58,9 @@ class TestSettings(SimpleTestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "other.sqlite3")
             result = manage(
-                "shell", "-c", "from django.db import connection; print(connection.settings_dict['NAME'])",
+                "shell",
+                "-c",
+                "from django.db import connection; print(connection.settings_dict['NAME'])",
                 DATABASE_URL=f"sqlite:///{path}",
             )
         self.assertEqual(result.stdout.strip().splitlines()[-1], path, result.stderr)

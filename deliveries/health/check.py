@@ -9,8 +9,8 @@ from django.db.models import Sum
 from django.db.models.functions import Mod
 from django.utils import timezone
 
-from ..cli import progress_factory
 from ..models import FileMeta
+from ..operations.progress import no_progress
 from .deep import Hasher
 from .records import record_statuses
 from .report import DEFAULT_MIN_AGE, LEFTOVER_CODES, CheckReport, CheckUnavailable, Code, Problem, filemeta_id
@@ -18,9 +18,6 @@ from .report import DEFAULT_MIN_AGE, LEFTOVER_CODES, CheckReport, CheckUnavailab
 logger = logging.getLogger("deliveries.health")
 
 ROWS_PER_FETCH = 5000
-
-
-_no_progress = progress_factory(False)  # a bar that shows nothing
 
 
 # ---- the light pass ---------------------------------------------------------------------------
@@ -127,7 +124,7 @@ def check_store(
     min_age=DEFAULT_MIN_AGE,
     fail_on_orphans=False,
     update_status=False,
-    progress=_no_progress,
+    progress=no_progress,
 ):
     """
     Check ``store`` against the FileMeta rows at ``level`` (probe, light or deep) and return a

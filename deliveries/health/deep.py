@@ -12,6 +12,7 @@ from .report import Code, Problem
 
 logger = logging.getLogger("deliveries.health")
 
+
 def _verify(store, pk, size, checksum, buffer):
     """Return (bytes read, Problem or None) for one row whose object the listing showed."""
     key = str(pk)

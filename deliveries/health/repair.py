@@ -32,9 +32,9 @@ def delete_orphans(store, report, *, min_age=DEFAULT_MIN_AGE):
     numeric = [filemeta_id(p.key) for p in candidates if p.code is Code.ORPHAN and filemeta_id(p.key) is not None]
     owned = set(FileMeta.objects.filter(pk__in=numeric).values_list("pk", flat=True)) if numeric else set()
     objects = {o.key: o for o in store.iter_objects()} if any(p.code is Code.ORPHAN for p in candidates) else {}
-    leftovers = {lo.name: lo for lo in store.iter_leftovers()} if any(
-        p.code is Code.TEMP_LEFTOVER for p in candidates
-    ) else {}
+    leftovers = (
+        {lo.name: lo for lo in store.iter_leftovers()} if any(p.code is Code.TEMP_LEFTOVER for p in candidates) else {}
+    )
     for problem in candidates:
         current = objects.get(problem.key) if problem.code is Code.ORPHAN else leftovers.get(problem.key)
         if current is None:

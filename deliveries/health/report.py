@@ -150,7 +150,9 @@ class CheckReport:
         s = self.summary()
         counts = self.counts_text()
         if self.level == "probe":
-            lines.append(f"probe of {self.store}: wrote, read back, compared and removed a probe object in {s['seconds']:.2f} s; {counts}")
+            lines.append(
+                f"probe of {self.store}: wrote, read back, compared and removed a probe object in {s['seconds']:.2f} s; {counts}"
+            )
             lines.append("OK" if self.ok else "FAILED")
             return lines
         lines.append(

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,179 +16,255 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short_name', models.SlugField()),
-                ('long_name', models.CharField(max_length=200)),
-                ('publishing_time', models.DateTimeField(default=django.utils.timezone.now)),
-                ('first_deadline', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("short_name", models.SlugField()),
+                ("long_name", models.CharField(max_length=200)),
+                ("publishing_time", models.DateTimeField(default=django.utils.timezone.now)),
+                ("first_deadline", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['period_id', 'publishing_time'],
+                "ordering": ["period_id", "publishing_time"],
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short_name', models.SlugField()),
-                ('long_name', models.CharField(max_length=200)),
-                ('start_time', models.DateTimeField()),
-                ('end_time', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("short_name", models.SlugField()),
+                ("long_name", models.CharField(max_length=200)),
+                ("start_time", models.DateTimeField()),
+                ("end_time", models.DateTimeField()),
             ],
             options={
-                'ordering': ['subject__short_name', '-start_time'],
+                "ordering": ["subject__short_name", "-start_time"],
             },
         ),
         migrations.CreateModel(
-            name='StoredBlob',
+            name="StoredBlob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('complete', models.BooleanField(default=False)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128, unique=True)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("complete", models.BooleanField(default=False)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'stored blob (database store)',
+                "verbose_name": "stored blob (database store)",
             },
         ),
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short_name', models.SlugField(unique=True)),
-                ('long_name', models.CharField(max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("short_name", models.SlugField(unique=True)),
+                ("long_name", models.CharField(max_length=200)),
             ],
             options={
-                'ordering': ['short_name'],
+                "ordering": ["short_name"],
             },
         ),
         migrations.CreateModel(
-            name='AssignmentGroup',
+            name="AssignmentGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('last_delivery_number', models.PositiveIntegerField(default=0, editable=False)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='deliveries.assignment')),
-                ('examiners', models.ManyToManyField(blank=True, related_name='examiner_groups', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("last_delivery_number", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="groups", to="deliveries.assignment"
+                    ),
+                ),
+                (
+                    "examiners",
+                    models.ManyToManyField(blank=True, related_name="examiner_groups", to=settings.AUTH_USER_MODEL),
+                ),
             ],
             options={
-                'ordering': ['assignment_id', 'name', 'pk'],
+                "ordering": ["assignment_id", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('candidate_id', models.CharField(blank=True, db_index=True, help_text='The anonymous exam id, if any.', max_length=30)),
-                ('assignment_group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidate_set', to='deliveries.assignmentgroup')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidacies', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "candidate_id",
+                    models.CharField(
+                        blank=True, db_index=True, help_text="The anonymous exam id, if any.", max_length=30
+                    ),
+                ),
+                (
+                    "assignment_group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidate_set",
+                        to="deliveries.assignmentgroup",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidacies",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assignment_group_id', 'user_id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='assignmentgroup',
-            name='candidates',
-            field=models.ManyToManyField(blank=True, related_name='candidate_groups', through='deliveries.Candidate', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.CreateModel(
-            name='Delivery',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(editable=False)),
-                ('time_of_delivery', models.DateTimeField(default=django.utils.timezone.now)),
-                ('successful', models.BooleanField(default=False)),
-                ('assignment_group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='deliveries.assignmentgroup')),
-                ('delivered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-time_of_delivery', '-pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='FileMeta',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255, validators=[deliveries.filenames.validate_filename])),
-                ('size', models.PositiveBigIntegerField()),
-                ('checksum', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('content_type', models.CharField(db_index=True, default='application/octet-stream', max_length=100)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('unverified', 'Not verified'), ('intact', 'Intact'), ('missing', 'Missing'), ('corrupt', 'Corrupt')], db_index=True, default='unverified', max_length=10)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='filemetas', to='deliveries.delivery')),
-            ],
-            options={
-                'verbose_name': 'file',
-                'ordering': ['delivery_id', 'filename'],
+                "ordering": ["assignment_group_id", "user_id"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='period',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='deliveries.period'),
+            model_name="assignmentgroup",
+            name="candidates",
+            field=models.ManyToManyField(
+                blank=True, related_name="candidate_groups", through="deliveries.Candidate", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.CreateModel(
-            name='StoredChunk',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('data', models.BinaryField()),
-                ('blob', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='deliveries.storedblob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(editable=False)),
+                ("time_of_delivery", models.DateTimeField(default=django.utils.timezone.now)),
+                ("successful", models.BooleanField(default=False)),
+                (
+                    "assignment_group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="deliveries.assignmentgroup",
+                    ),
+                ),
+                (
+                    "delivered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-time_of_delivery", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="FileMeta",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("filename", models.CharField(max_length=255, validators=[deliveries.filenames.validate_filename])),
+                ("size", models.PositiveBigIntegerField()),
+                ("checksum", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("content_type", models.CharField(db_index=True, default="application/octet-stream", max_length=100)),
+                ("created", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "Not verified"),
+                            ("intact", "Intact"),
+                            ("missing", "Missing"),
+                            ("corrupt", "Corrupt"),
+                        ],
+                        db_index=True,
+                        default="unverified",
+                        max_length=10,
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="filemetas", to="deliveries.delivery"
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "file",
+                "ordering": ["delivery_id", "filename"],
+            },
+        ),
+        migrations.AddField(
+            model_name="assignment",
+            name="period",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="deliveries.period"
+            ),
+        ),
+        migrations.CreateModel(
+            name="StoredChunk",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("index", models.PositiveIntegerField()),
+                ("data", models.BinaryField()),
+                (
+                    "blob",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="deliveries.storedblob"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='period',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='deliveries.subject'),
+            model_name="period",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="periods", to="deliveries.subject"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='candidate',
-            constraint=models.UniqueConstraint(fields=('assignment_group', 'user'), name='candidate_unique_user'),
+            model_name="candidate",
+            constraint=models.UniqueConstraint(fields=("assignment_group", "user"), name="candidate_unique_user"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['-time_of_delivery', '-id'], name='delivery_time_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["-time_of_delivery", "-id"], name="delivery_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('assignment_group', 'number'), name='delivery_unique_number'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(fields=("assignment_group", "number"), name="delivery_unique_number"),
         ),
         migrations.AddIndex(
-            model_name='filemeta',
-            index=models.Index(fields=['-created', '-id'], name='filemeta_created_idx'),
+            model_name="filemeta",
+            index=models.Index(fields=["-created", "-id"], name="filemeta_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='filemeta',
-            index=models.Index(fields=['filename'], name='filemeta_filename_idx'),
+            model_name="filemeta",
+            index=models.Index(fields=["filename"], name="filemeta_filename_idx"),
         ),
         migrations.AddConstraint(
-            model_name='filemeta',
-            constraint=models.UniqueConstraint(fields=('delivery', 'filename'), name='filemeta_unique_filename'),
+            model_name="filemeta",
+            constraint=models.UniqueConstraint(fields=("delivery", "filename"), name="filemeta_unique_filename"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('period', 'short_name'), name='assignment_unique_short_name'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(fields=("period", "short_name"), name="assignment_unique_short_name"),
         ),
         migrations.AddConstraint(
-            model_name='storedchunk',
-            constraint=models.UniqueConstraint(fields=('blob', 'index'), name='storedchunk_unique_index'),
+            model_name="storedchunk",
+            constraint=models.UniqueConstraint(fields=("blob", "index"), name="storedchunk_unique_index"),
         ),
         migrations.AddIndex(
-            model_name='period',
-            index=models.Index(fields=['-start_time'], name='period_start_idx'),
+            model_name="period",
+            index=models.Index(fields=["-start_time"], name="period_start_idx"),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(fields=('subject', 'short_name'), name='period_unique_short_name'),
+            model_name="period",
+            constraint=models.UniqueConstraint(fields=("subject", "short_name"), name="period_unique_short_name"),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='period_ends_after_start', violation_error_message='A period must end after it starts.'),
+            model_name="period",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))),
+                name="period_ends_after_start",
+                violation_error_message="A period must end after it starts.",
+            ),
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deliveries', '0001_initial'),
+        ("deliveries", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='filemeta',
-            index=models.Index(fields=['status', '-created', '-id'], name='filemeta_status_created_idx'),
+            model_name="filemeta",
+            index=models.Index(fields=["status", "-created", "-id"], name="filemeta_status_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='filemeta',
-            index=models.Index(fields=['content_type', '-created', '-id'], name='filemeta_type_created_idx'),
+            model_name="filemeta",
+            index=models.Index(fields=["content_type", "-created", "-id"], name="filemeta_type_created_idx"),
         ),
     ]

@@ -4,33 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deliveries', '0002_admin_indexes'),
+        ("deliveries", "0002_admin_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StoreCheckRun',
+            name="StoreCheckRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started', models.DateTimeField(db_index=True)),
-                ('finished', models.DateTimeField()),
-                ('level', models.CharField(choices=[('probe', 'Probe'), ('light', 'Light'), ('deep', 'Deep')], max_length=5)),
-                ('backend', models.CharField(help_text='Dotted path of the store class checked.', max_length=200)),
-                ('store', models.CharField(help_text="The store's own description (where its bytes live).", max_length=300)),
-                ('options', models.JSONField(blank=True, default=dict, help_text='Shard, since, jobs: what the run covered.')),
-                ('ok', models.BooleanField()),
-                ('exit_code', models.PositiveSmallIntegerField(help_text='0 healthy, 1 problems found, 2 could not check.')),
-                ('error', models.TextField(blank=True, help_text='Why the run could not check the store (exit code 2).')),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('problems_total', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started", models.DateTimeField(db_index=True)),
+                ("finished", models.DateTimeField()),
+                (
+                    "level",
+                    models.CharField(choices=[("probe", "Probe"), ("light", "Light"), ("deep", "Deep")], max_length=5),
+                ),
+                ("backend", models.CharField(help_text="Dotted path of the store class checked.", max_length=200)),
+                (
+                    "store",
+                    models.CharField(help_text="The store's own description (where its bytes live).", max_length=300),
+                ),
+                (
+                    "options",
+                    models.JSONField(blank=True, default=dict, help_text="Shard, since, jobs: what the run covered."),
+                ),
+                ("ok", models.BooleanField()),
+                (
+                    "exit_code",
+                    models.PositiveSmallIntegerField(help_text="0 healthy, 1 problems found, 2 could not check."),
+                ),
+                (
+                    "error",
+                    models.TextField(blank=True, help_text="Why the run could not check the store (exit code 2)."),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("problems_total", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'store check run',
-                'verbose_name_plural': 'store health',
-                'ordering': ['-started', '-pk'],
+                "verbose_name": "store check run",
+                "verbose_name_plural": "store health",
+                "ordering": ["-started", "-pk"],
             },
         ),
     ]

@@ -15,10 +15,10 @@ from .base import (
 )
 from .database import DatabaseDeliveryStore
 from .dbm import DbmDeliveryStore
+from .django_storage import DjangoStorageDeliveryStore
 from .filesystem import FsDeliveryStore
 from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
 from .memory import MemoryDeliveryStore
-from .django_storage import DjangoStorageDeliveryStore
 
 __all__ = [
     "DatabaseDeliveryStore",

@@ -12,8 +12,8 @@ from .base import (
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     Leftover,
-    StoreWriter,
     StoredObject,
+    StoreWriter,
     positive_int,
 )
 
@@ -107,7 +107,9 @@ class DatabaseDeliveryStore(DeliveryStoreInterface):
     def __init__(self, *, using="default", chunk_size=None):
         self.using = using
         self.chunk_size = positive_int(
-            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "DatabaseDeliveryStore"
+            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size,
+            "chunk_size",
+            "DatabaseDeliveryStore",
         )
 
     def describe(self):

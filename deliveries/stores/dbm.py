@@ -14,8 +14,8 @@ from .base import (
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     Leftover,
-    StoreWriter,
     StoredObject,
+    StoreWriter,
     positive_int,
 )
 
@@ -80,7 +80,9 @@ class _DbmWriter(StoreWriter):
             try:
                 self._store._delete_chunks(self.key, old[0], old[2])
             except Exception:
-                logger.warning("Could not delete the old chunks of key %s; they remain as leftovers.", self.key, exc_info=True)
+                logger.warning(
+                    "Could not delete the old chunks of key %s; they remain as leftovers.", self.key, exc_info=True
+                )
 
     def _abort(self):
         self._pending = None

@@ -3,7 +3,7 @@
 import io
 import threading
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, StoreWriter, StoredObject, positive_int
+from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, StoredObject, StoreWriter, positive_int
 
 __all__ = ["MemoryDeliveryStore"]
 

@@ -37,10 +37,10 @@ from django.conf import settings
 from django.utils.http import content_disposition_header
 
 from .base import (
+    KEY_RE,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
-    KEY_RE,
     Leftover,
     StoredObject,
     StoreWriter,
@@ -308,7 +308,9 @@ class _S3RawReader(io.RawIOBase):
             raise self._store._unavailable(e) from e
         if not data:
             self._close_body()
-            raise OSError(f"{self._store.describe()}: object {self._key} ended early at byte {self._pos} of {self._size}")
+            raise OSError(
+                f"{self._store.describe()}: object {self._key} ended early at byte {self._pos} of {self._size}"
+            )
         return data
 
     def readinto(self, buffer):
@@ -483,7 +485,9 @@ class S3DeliveryStore(DeliveryStoreInterface):
     # ---- error translation: the one place that reads botocore's errors ------------------------
 
     def _unavailable(self, error):
-        return S3StoreUnavailable(f"S3 endpoint {self.endpoint_url or 'AWS'} did not answer ({self.describe()}): {error}")
+        return S3StoreUnavailable(
+            f"S3 endpoint {self.endpoint_url or 'AWS'} did not answer ({self.describe()}): {error}"
+        )
 
     def _call(self, operation, key, **kwargs):
         """Call one client operation, translating its errors (see ``_translate``)."""
@@ -564,7 +568,12 @@ class S3DeliveryStore(DeliveryStoreInterface):
             # The server copies the bytes, the metadata and the tags; nothing passes through us.
             conditional = {"IfNoneMatch": "*"} if self.create_only else {}
             self._call(
-                "copy_object", dst_key, Bucket=self.bucket, Key=self._object_key(dst_key), CopySource=source, **conditional
+                "copy_object",
+                dst_key,
+                Bucket=self.bucket,
+                Key=self._object_key(dst_key),
+                CopySource=source,
+                **conditional,
             )
             return
         self._copy_multipart(src_key, dst_key, head, source)
@@ -603,7 +612,9 @@ class S3DeliveryStore(DeliveryStoreInterface):
             try:
                 self._call("abort_multipart_upload", dst_key, Bucket=self.bucket, Key=dst, UploadId=upload["UploadId"])
             except Exception:
-                logger.warning("Could not abort multipart copy %s to %s in %s", upload["UploadId"], dst_key, self.describe())
+                logger.warning(
+                    "Could not abort multipart copy %s to %s in %s", upload["UploadId"], dst_key, self.describe()
+                )
             raise
         if sha256:
             self._call(

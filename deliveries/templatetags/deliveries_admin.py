@@ -86,8 +86,10 @@ def range_date_hierarchy(cl):
         date = datetime.date(int(year), int(month), int(day))
         return {
             **base,
-            "back": {"link": link({fields["year"]: year, fields["month"]: month}),
-                     "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT"))},
+            "back": {
+                "link": link({fields["year"]: year, fields["month"]: month}),
+                "title": capfirst(formats.date_format(date, "YEAR_MONTH_FORMAT")),
+            },
             "choices": [{"title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT"))}],
         }
     bounds = date_bounds(_in_chosen_dates(cl.root_queryset, field_name, year, month), field_name)
@@ -103,8 +105,10 @@ def range_date_hierarchy(cl):
             **base,
             "back": {"link": link({fields["year"]: year}), "title": str(year)},
             "choices": [
-                {"link": link({fields["year"]: year, fields["month"]: month, fields["day"]: d.day}),
-                 "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT"))}
+                {
+                    "link": link({fields["year"]: year, fields["month"]: month, fields["day"]: d.day}),
+                    "title": capfirst(formats.date_format(d, "MONTH_DAY_FORMAT")),
+                }
                 for d in periods_between(first, last, "day")
             ],
         }
@@ -113,8 +117,10 @@ def range_date_hierarchy(cl):
             **base,
             "back": {"link": link({}), "title": "All dates"},
             "choices": [
-                {"link": link({fields["year"]: year, fields["month"]: m.month}),
-                 "title": capfirst(formats.date_format(m, "YEAR_MONTH_FORMAT"))}
+                {
+                    "link": link({fields["year"]: year, fields["month"]: m.month}),
+                    "title": capfirst(formats.date_format(m, "YEAR_MONTH_FORMAT")),
+                }
                 for m in periods_between(first, last, "month")
             ],
         }
@@ -130,5 +136,10 @@ def range_date_hierarchy(cl):
 @register.tag(name="range_date_hierarchy")
 def range_date_hierarchy_tag(parser, token):
     return InclusionAdminNode(
-        "range_date_hierarchy", parser, token, func=range_date_hierarchy, template_name="date_hierarchy.html", takes_context=False
+        "range_date_hierarchy",
+        parser,
+        token,
+        func=range_date_hierarchy,
+        template_name="date_hierarchy.html",
+        takes_context=False,
     )

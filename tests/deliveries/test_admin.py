@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from deliveries.admin_pages.pagination import LargeTablePaginator
 from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
-from deliveries.pagination import LargeTablePaginator
-from tests.deliveries.admin_fixtures import AdminFixtureMixin, make_user
+from tests.support.admin_fixtures import AdminFixtureMixin, make_user
 
 MODELS = [Subject, Period, Assignment, AssignmentGroup, Delivery, FileMeta]
 
@@ -139,7 +139,9 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
         self.assertEqual(self.names(type="text"), {"hello.py", "notes.txt", "extra.md"})
         self.assertEqual(self.names(type="other"), {"data.bin"})
         self.assertEqual(len(self.names(**{"delivery__assignment_group__assignment__id__exact": assignment.pk})), 5)
-        self.assertEqual(len(self.names(**{"delivery__assignment_group__assignment__period__id__exact": assignment.period_id})), 5)
+        self.assertEqual(
+            len(self.names(**{"delivery__assignment_group__assignment__period__id__exact": assignment.period_id})), 5
+        )
 
     def test_date_hierarchy(self):
         """The date hierarchy drills down by year."""
@@ -151,7 +153,9 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
         """Sizes are human-readable and rows link to delivery, group and assignment."""
         response = self.client.get(changelist(FileMeta))
         self.assertContains(response, "5.0\xa0KB")
-        self.assertContains(response, reverse("admin:deliveries_assignmentgroup_change", args=[self.first.assignment_group_id]))
+        self.assertContains(
+            response, reverse("admin:deliveries_assignmentgroup_change", args=[self.first.assignment_group_id])
+        )
 
 
 class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
@@ -225,7 +229,9 @@ class TestActions(AdminFixtureMixin, TestCase):
         )
         self.assertContains(response, "Verified 4 files: 2 intact, 1 missing, 1 corrupt.")
         statuses = dict(FileMeta.objects.filter(pk__in=chosen).values_list("filename", "status"))
-        self.assertEqual(statuses, {"hello.py": "intact", "photo.png": "intact", "notes.txt": "missing", "data.bin": "corrupt"})
+        self.assertEqual(
+            statuses, {"hello.py": "intact", "photo.png": "intact", "notes.txt": "missing", "data.bin": "corrupt"}
+        )
 
     def test_verify_selected_deliveries(self):
         """The delivery action verifies every file of the chosen deliveries."""
@@ -238,7 +244,9 @@ class TestActions(AdminFixtureMixin, TestCase):
     def test_action_needs_permission(self):
         """Staff without the view permission cannot run the action."""
         self.login(make_user("intruder", perms=["view_delivery"]))
-        response = self.client.post(changelist(FileMeta), {"action": "verify_selected", "_selected_action": [self.py.pk]})
+        response = self.client.post(
+            changelist(FileMeta), {"action": "verify_selected", "_selected_action": [self.py.pk]}
+        )
         self.assertEqual(response.status_code, 403)
         self.py.refresh_from_db()
         self.assertIsNone(self.py.verified_at)

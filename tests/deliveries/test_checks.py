@@ -26,7 +26,9 @@ class TestStoreChecks(SimpleTestCase):
         self.assertEqual(id_, "deliveries.E002")
         self.assertIn("set DELIVERY_STORE_ROOT", msg)
 
-    @override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.DatabaseDeliveryStore", DELIVERY_STORE_CHUNK_SIZE="big")
+    @override_settings(
+        DELIVERY_STORE_BACKEND="deliveries.stores.DatabaseDeliveryStore", DELIVERY_STORE_CHUNK_SIZE="big"
+    )
     def test_e002_bad_value(self):
         [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E002")
@@ -38,8 +40,9 @@ class TestStoreChecks(SimpleTestCase):
         afile = os.path.join(tmp, "file")
         open(afile, "w").close()
         for root in (afile, os.path.join(afile, "below")):
-            with self.subTest(root=root), override_settings(
-                DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=root
+            with (
+                self.subTest(root=root),
+                override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=root),
             ):
                 [(id_, msg)] = self.ids()
                 self.assertEqual(id_, "deliveries.E003")
@@ -47,8 +50,10 @@ class TestStoreChecks(SimpleTestCase):
         readonly = os.path.join(tmp, "ro")
         os.mkdir(readonly, 0o500)
         # Root may write anywhere, so the kernel's answer is stood in for: the directory is not writable.
-        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=readonly), \
-                mock.patch("deliveries.checks.os.access", return_value=False):
+        with (
+            override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=readonly),
+            mock.patch("deliveries.checks.os.access", return_value=False),
+        ):
             [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E003")
         self.assertIn("is not writable by this process", msg)
@@ -59,7 +64,8 @@ class TestStoreChecks(SimpleTestCase):
         afile = os.path.join(tmp, "file")
         open(afile, "w").close()
         with override_settings(
-            DELIVERY_STORE_BACKEND="deliveries.stores.DbmDeliveryStore", DELIVERY_STORE_DBM_FILENAME=os.path.join(afile, "x.dbm")
+            DELIVERY_STORE_BACKEND="deliveries.stores.DbmDeliveryStore",
+            DELIVERY_STORE_DBM_FILENAME=os.path.join(afile, "x.dbm"),
         ):
             [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E003")
@@ -68,5 +74,7 @@ class TestStoreChecks(SimpleTestCase):
     def test_healthy(self):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
-        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=os.path.join(tmp, "new")):
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=os.path.join(tmp, "new")
+        ):
             self.assertEqual(self.ids(), [])

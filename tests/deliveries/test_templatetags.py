@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from deliveries.models import FileMeta
 from deliveries.templatetags.deliveries_admin import periods_between
-from tests.deliveries.admin_fixtures import AdminFixtureMixin
+from tests.support.admin_fixtures import AdminFixtureMixin
 
 
 class TestPeriodsBetween(SimpleTestCase):
@@ -27,7 +27,11 @@ class TestRangeDateHierarchy(AdminFixtureMixin, TestCase):
     def setUp(self):
         super().setUp()
         self.login(self.viewer)
-        when = [datetime.datetime(2023, 5, 17, 12), datetime.datetime(2025, 3, 2, 12), datetime.datetime(2025, 3, 9, 12)]
+        when = [
+            datetime.datetime(2023, 5, 17, 12),
+            datetime.datetime(2025, 3, 2, 12),
+            datetime.datetime(2025, 3, 9, 12),
+        ]
         for filemeta, moment in zip((self.py, self.txt, self.png), when):
             FileMeta.objects.filter(pk=filemeta.pk).update(created=timezone.make_aware(moment))
         FileMeta.objects.exclude(pk__in=[self.py.pk, self.txt.pk, self.png.pk]).delete()
@@ -62,4 +66,6 @@ class TestRangeDateHierarchy(AdminFixtureMixin, TestCase):
     def test_bad_date(self):
         """A date that does not exist is refused the admin's way, not with a server error."""
         response = self.client.get(reverse("admin:deliveries_filemeta_changelist"), {"created__year": "x"})
-        self.assertRedirects(response, reverse("admin:deliveries_filemeta_changelist") + "?e=1", fetch_redirect_response=False)
+        self.assertRedirects(
+            response, reverse("admin:deliveries_filemeta_changelist") + "?e=1", fetch_redirect_response=False
+        )

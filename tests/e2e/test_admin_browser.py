@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from deliveries.models import FileMeta
-from tests.deliveries.admin_fixtures import PASSWORD, PYTHON_SOURCE, make_samples, make_user
+from tests.support.admin_fixtures import PASSWORD, PYTHON_SOURCE, make_samples, make_user
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_find_preview_and_download(page, live_server, samples, screenshot):
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(2)  # hello.py in both deliveries
     screenshot("02-file-list-search")
-    page.click(f'#result_list th a[href*="/filemeta/{samples['py'].pk}/change/"]')
+    page.click(f'#result_list th a[href*="/filemeta/{samples["py"].pk}/change/"]')
     page.wait_for_selector("#bytes-preview")
     keyword = page.locator("#bytes-preview .highlight .k").first
     assert keyword.inner_text() == "def"

@@ -5,7 +5,19 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from factory import Factory, FactoryError
-from tests.factoryapp.models import Article, Author, Book, Club, Comment, Membership, Place, Post, Restaurant, Tag, UniqueFlags
+from tests.factoryapp.models import (
+    Article,
+    Author,
+    Book,
+    Club,
+    Comment,
+    Membership,
+    Place,
+    Post,
+    Restaurant,
+    Tag,
+    UniqueFlags,
+)
 
 
 class BulkTests(TestCase):
@@ -76,5 +88,7 @@ class BulkTests(TestCase):
 
     def test_reverse_sets_refused(self):
         """Reverse sets are refused with a message that says what to do instead."""
-        with self.assertRaisesMessage(FactoryError, "factoryapp.Author: reverse sets (book_set) are not supported with _bulk=True"):
+        with self.assertRaisesMessage(
+            FactoryError, "factoryapp.Author: reverse sets (book_set) are not supported with _bulk=True"
+        ):
             Factory().make(2, Author, book_set=1, _bulk=True)

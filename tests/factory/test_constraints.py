@@ -6,7 +6,17 @@ from decimal import Decimal
 from django.test import SimpleTestCase, TestCase
 
 from factory import Factory, UniqueExhaustedError, UnsatisfiableConstraintError
-from tests.factoryapp.models import Author, Checked, Release, Seat, Switch, UniqueColumns, UniqueFlags, UniqueTogether, Unsatisfiable
+from tests.factoryapp.models import (
+    Author,
+    Checked,
+    Release,
+    Seat,
+    Switch,
+    UniqueColumns,
+    UniqueFlags,
+    UniqueTogether,
+    Unsatisfiable,
+)
 
 
 class UniqueTests(TestCase):
@@ -88,7 +98,9 @@ class CheckConstraintTests(TestCase):
 
     def test_given_values_that_violate_fail_clearly(self):
         """Given values that violate a check raise UnsatisfiableConstraintError naming it."""
-        with self.assertRaisesMessage(UnsatisfiableConstraintError, "factoryapp.Checked: CheckConstraint 'checked_kind'"):
+        with self.assertRaisesMessage(
+            UnsatisfiableConstraintError, "factoryapp.Checked: CheckConstraint 'checked_kind'"
+        ):
             Factory().make_one(Checked, kind="z")
 
     def test_unsatisfiable_condition(self):

@@ -138,9 +138,12 @@ class UniqueValueTests(SimpleTestCase):
     def test_snake_case_aliases(self):
         """Each getUniqueX has a get_unique_x alias."""
         for camel, snake in [
-            ("getUniqueInteger", "get_unique_integer"), ("getUniqueString", "get_unique_string"),
-            ("getUniqueUnicode", "get_unique_unicode"), ("getUniqueDate", "get_unique_date"),
-            ("getUniqueTime", "get_unique_time"), ("getUniqueDateTime", "get_unique_datetime"),
+            ("getUniqueInteger", "get_unique_integer"),
+            ("getUniqueString", "get_unique_string"),
+            ("getUniqueUnicode", "get_unique_unicode"),
+            ("getUniqueDate", "get_unique_date"),
+            ("getUniqueTime", "get_unique_time"),
+            ("getUniqueDateTime", "get_unique_datetime"),
         ]:
             with self.subTest(snake):
                 self.assertIs(getattr(Factory, camel), getattr(Factory, snake))
@@ -168,7 +171,9 @@ class PrecedenceTests(SimpleTestCase):
 
     def test_model_generator_beats_make_instance(self):
         """model_generators[Model] wins over the nested make_instance."""
-        factory = Factory(model_generators={Volunteer: lambda factory, **attrs: Volunteer(name="generated", active=False)})
+        factory = Factory(
+            model_generators={Volunteer: lambda factory, **attrs: Volunteer(name="generated", active=False)}
+        )
         self.assertEqual(factory.prepare_one(Volunteer).name, "generated")
 
     def test_make_instance_beats_fields(self):

@@ -28,12 +28,27 @@ class FieldTypeTests(SimpleTestCase):
         """The first instance gets readable, typed values."""
         row = Factory().prepare_one(AllFields)
         expected = {
-            "big": 1, "binary": b"binary-1", "boolean": False, "char": "char-1",
-            "date": datetime.date(2000, 1, 2), "decimal": Decimal("1.00"),
-            "duration": datetime.timedelta(minutes=1), "email": "email-1@example.com", "floating": 1.5,
-            "ip_both": "10.0.0.1", "ip_v4": "10.0.0.1", "ip_v6": "2001:db8::1", "integer": 1,
-            "json": {"json": 1}, "slug": "slug-1", "text": "text-1", "time": datetime.time(0, 1),
-            "url": "https://example.com/url-1", "uuid": uuid.UUID(int=1), "upper": "upper-1", "legacy": 1,
+            "big": 1,
+            "binary": b"binary-1",
+            "boolean": False,
+            "char": "char-1",
+            "date": datetime.date(2000, 1, 2),
+            "decimal": Decimal("1.00"),
+            "duration": datetime.timedelta(minutes=1),
+            "email": "email-1@example.com",
+            "floating": 1.5,
+            "ip_both": "10.0.0.1",
+            "ip_v4": "10.0.0.1",
+            "ip_v6": "2001:db8::1",
+            "integer": 1,
+            "json": {"json": 1},
+            "slug": "slug-1",
+            "text": "text-1",
+            "time": datetime.time(0, 1),
+            "url": "https://example.com/url-1",
+            "uuid": uuid.UUID(int=1),
+            "upper": "upper-1",
+            "legacy": 1,
         }
         for name, value in expected.items():
             with self.subTest(name):

@@ -24,7 +24,9 @@ class MappingTests(SimpleTestCase):
         """A field with no generator raises NoGeneratorError (a TypeError) saying how to register one."""
         with self.assertRaisesMessage(NoGeneratorError, "No generator for factoryapp.Opaque.blob (OpaqueField)"):
             Factory().prepare_one(Opaque)
-        with self.assertRaisesMessage(TypeError, "field_mapping={**Factory.DEFAULT_FIELD_MAPPING, OpaqueField: generator}"):
+        with self.assertRaisesMessage(
+            TypeError, "field_mapping={**Factory.DEFAULT_FIELD_MAPPING, OpaqueField: generator}"
+        ):
             Factory().prepare_one(Opaque)
 
     def test_unknown_field_given_explicitly(self):
@@ -55,7 +57,11 @@ class MappingTests(SimpleTestCase):
 
     def test_field_mapping_override_one_class(self):
         """An entry for a parent class applies to subclasses without an entry of their own."""
-        mapping = {**Factory.DEFAULT_FIELD_MAPPING, models.CharField: lambda f, factory: "char", UpperCharField: lambda f, factory: "up"}
+        mapping = {
+            **Factory.DEFAULT_FIELD_MAPPING,
+            models.CharField: lambda f, factory: "char",
+            UpperCharField: lambda f, factory: "up",
+        }
         row = Factory(field_mapping=mapping).prepare_one(AllFields)
         self.assertEqual((row.char, row.upper, row.slug), ("char", "up", "slug-1"))
 

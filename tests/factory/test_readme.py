@@ -9,8 +9,7 @@ from factory import Factory, TestCase
 from tests.factoryapp.fields import OpaqueField
 from tests.factoryapp.models import Author as Model
 from tests.factoryapp.models import Member as Person
-from tests.factoryapp.models import Opaque
-from tests.factoryapp.models import Team, Volunteer
+from tests.factoryapp.models import Opaque, Team, Volunteer
 
 
 class CreateAFactoryTests(DjangoTestCase):

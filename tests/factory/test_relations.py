@@ -5,8 +5,27 @@ from django.test import TestCase
 
 from factory import Factory, RelationCycleError
 from tests.factoryapp.models import (
-    Article, Author, AuthorProxy, Book, Chicken, Club, Comment, Flag, Member, Membership, Node, Optional,
-    Ouroboros, Pal, Person, Place, Post, Profile, Restaurant, Tag, Team,
+    Article,
+    Author,
+    AuthorProxy,
+    Book,
+    Chicken,
+    Club,
+    Comment,
+    Flag,
+    Member,
+    Membership,
+    Node,
+    Optional,
+    Ouroboros,
+    Pal,
+    Person,
+    Place,
+    Post,
+    Profile,
+    Restaurant,
+    Tag,
+    Team,
 )
 
 

@@ -22,6 +22,7 @@ def files_dir():
 
 # --- the benchmark pair: 5 fields and one FK -----------------------------------------------------
 
+
 class Author(models.Model):
     name = models.CharField(max_length=100)
 
@@ -41,6 +42,7 @@ class AuthorProxy(Author):
 
 
 # --- every field type -------------------------------------------------------------------------
+
 
 class AllFields(models.Model):
     big = models.BigIntegerField()
@@ -87,7 +89,9 @@ class Attachment(models.Model):
 class Computed(models.Model):
     width = models.IntegerField()
     height = models.IntegerField()
-    area = models.GeneratedField(expression=F("width") * F("height"), output_field=models.IntegerField(), db_persist=True)
+    area = models.GeneratedField(
+        expression=F("width") * F("height"), output_field=models.IntegerField(), db_persist=True
+    )
     answer = models.IntegerField(db_default=42)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -100,6 +104,7 @@ class Release(models.Model):
 
 
 # --- null, blank, defaults, choices, validators --------------------------------------------------
+
 
 def default_label():
     return "made"
@@ -127,7 +132,9 @@ class Validated(models.Model):
     digits = models.CharField(max_length=8, validators=[validators.RegexValidator(r"^[0-9]+$")])
     score = models.IntegerField(validators=[validators.MinValueValidator(10), validators.MaxValueValidator(20)])
     long_text = models.CharField(max_length=40, validators=[validators.MinLengthValidator(25)])
-    price = models.DecimalField(max_digits=4, decimal_places=2, validators=[validators.MinValueValidator(Decimal("0.50"))])
+    price = models.DecimalField(
+        max_digits=4, decimal_places=2, validators=[validators.MinValueValidator(Decimal("0.50"))]
+    )
     ratio = models.FloatField(validators=[validators.MaxValueValidator(2.0)])
 
 
@@ -201,6 +208,7 @@ class Unsatisfiable(models.Model):
 
 # --- relations ---------------------------------------------------------------------------------------
 
+
 class Node(models.Model):
     name = models.CharField(max_length=20)
     parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE, related_name="children")
@@ -230,7 +238,9 @@ class Tag(models.Model):
 class Article(models.Model):
     title = models.CharField(max_length=50)
     tags = models.ManyToManyField(Tag)
-    nullable_tags = models.ManyToManyField(Tag, null=True, related_name="+")  # Django ignores null on M2M (W340); the factory reads it as "none"
+    nullable_tags = models.ManyToManyField(
+        Tag, null=True, related_name="+"
+    )  # Django ignores null on M2M (W340); the factory reads it as "none"
 
     class Factory:
         number_of_tags = 2
@@ -292,6 +302,7 @@ class Restaurant(Place):
 
 
 # --- the hooks: nested Factory classes, as in django_factory's README ----------------------------
+
 
 class Member(models.Model):
     name = models.CharField(max_length=100)

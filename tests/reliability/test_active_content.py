@@ -20,9 +20,9 @@ from django.urls import reverse
 from deliveries.models import Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.deliveries.admin_fixtures import body, make_user
 from tests.e2e.conftest import browser, live_server, memory_store_e2e, page  # noqa: F401 (fixtures)
 from tests.e2e.test_admin_browser import log_in
+from tests.support.admin_fixtures import body, make_user
 
 # Where a payload reports that it ran: a path on the admin's own origin, so a payload running there
 # would reach the server (a 404 that BeaconLog records) with nothing in between to block it.
@@ -40,6 +40,7 @@ def payload(beacon, name, trigger):
 
 def active_files(beacon=BEACON):
     """{filename: bytes} of files whose content runs script when a browser renders them."""
+
     def p(name, trigger):
         return payload(beacon, name, trigger)
 
@@ -47,29 +48,29 @@ def active_files(beacon=BEACON):
         "page.html": (
             "<!doctype html><html><head><title>innocent</title>"
             f"<script>{p('html', 'script')}</script></head>"
-            f"<body onload=\"{p('html', 'onload')}\">"
-            f"<img src=\"/nonexistent.png\" onerror=\"{p('html', 'onerror')}\">"
-            f"<a id=\"js-link\" href=\"javascript:{p('html', 'link')}\">click me</a>"
+            f'<body onload="{p("html", "onload")}">'
+            f'<img src="/nonexistent.png" onerror="{p("html", "onerror")}">'
+            f'<a id="js-link" href="javascript:{p("html", "link")}">click me</a>'
             "</body></html>"
         ).encode(),
         "drawing.svg": (
             '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f"width=\"200\" height=\"200\" onload=\"{p('svg', 'onload')}\">"
-            f"<script type=\"text/javascript\"><![CDATA[{p('svg', 'script')}]]></script>"
-            f"<a id=\"js-link\" xlink:href=\"javascript:{p('svg', 'link')}\"><rect width=\"200\" height=\"200\"/></a>"
+            f'width="200" height="200" onload="{p("svg", "onload")}">'
+            f'<script type="text/javascript"><![CDATA[{p("svg", "script")}]]></script>'
+            f'<a id="js-link" xlink:href="javascript:{p("svg", "link")}"><rect width="200" height="200"/></a>'
             "</svg>"
         ).encode(),
         "page.xhtml": (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>innocent</title>'
             f"<script>//<![CDATA[\n{p('xhtml', 'script')}\n//]]></script></head>"
-            f"<body onload=\"{p('xhtml', 'onload')}\">"
-            f"<a id=\"js-link\" href=\"javascript:{p('xhtml', 'link')}\">click me</a></body></html>"
+            f'<body onload="{p("xhtml", "onload")}">'
+            f'<a id="js-link" href="javascript:{p("xhtml", "link")}">click me</a></body></html>'
         ).encode(),
         "data.xml": (
             '<?xml version="1.0" encoding="UTF-8"?><records>'
-            f"<html:script xmlns:html=\"http://www.w3.org/1999/xhtml\">{p('xml', 'script')}</html:script>"
-            f"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"{p('xml', 'onload')}\"/>"
+            f'<html:script xmlns:html="http://www.w3.org/1999/xhtml">{p("xml", "script")}</html:script>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" onload="{p("xml", "onload")}"/>'
             "</records>"
         ).encode(),
     }
@@ -157,7 +158,9 @@ class TestActiveContentHeaders(TestCase):
             url = reverse("admin:deliveries_filemeta_download", args=[filemeta.pk])
             data = b"".join(self.store.iter_chunks(filemeta))
             for method, headers, status in (
-                ("get", {}, 200), ("head", {}, 200), ("get", {"Range": "bytes=0-20"}, 206),
+                ("get", {}, 200),
+                ("head", {}, 200),
+                ("get", {"Range": "bytes=0-20"}, 206),
                 ("get", {"If-None-Match": f'"sha256-{filemeta.checksum}"'}, 304),
             ):
                 with self.subTest(file=name, method=method, headers=headers):
@@ -168,7 +171,9 @@ class TestActiveContentHeaders(TestCase):
                         self.assertTrue(response["Content-Security-Policy"].startswith("sandbox"))
                         continue
                     self.assert_untrusted_bytes_headers(response)
-                    self.assertEqual(response["Content-Type"], "application/octet-stream" if name != "notes.txt" else "text/plain")
+                    self.assertEqual(
+                        response["Content-Type"], "application/octet-stream" if name != "notes.txt" else "text/plain"
+                    )
                     if method == "get" and status == 200:
                         self.assertEqual(body(response), data)
 
@@ -215,7 +220,9 @@ class TestActiveContentHeaders(TestCase):
         """The image preview never passes on SVG or markup: only re-encoded raster images get through."""
         for name in ("drawing.svg", "page.html", "photo.png"):
             with self.subTest(file=name):
-                response = self.client.get(reverse("admin:deliveries_filemeta_preview_image", args=[self.files[name].pk]))
+                response = self.client.get(
+                    reverse("admin:deliveries_filemeta_preview_image", args=[self.files[name].pk])
+                )
                 self.assertEqual(response.status_code, 415)
                 self.assertEqual(scripts_in(body(response).decode()), [])
                 self.assertNotIn(b"__pwned", body(response))
@@ -228,6 +235,7 @@ class TestActiveContentHeaders(TestCase):
 
 
 # ---- In Chromium ----------------------------------------------------------------------------------
+
 
 class BeaconLog(logging.Handler):
     """
@@ -346,7 +354,10 @@ def test_downloads_run_no_stored_script(page, traces, live_server, active, recor
         data = download(page, live_server.url + reverse("admin:deliveries_filemeta_download", args=[filemeta.pk]))
         assert data == originals[name]
         assert page.evaluate("() => window.__pwned || null") is None
-    for delivery, expected in ((filemeta.delivery, originals), (second, {n: revised(n, d) for n, d in originals.items()})):
+    for delivery, expected in (
+        (filemeta.delivery, originals),
+        (second, {n: revised(n, d) for n, d in originals.items()}),
+    ):
         zipped = download(page, live_server.url + reverse("admin:deliveries_delivery_download", args=[delivery.pk]))
         archive = zipfile.ZipFile(io.BytesIO(zipped))
         assert {name.rsplit("/", 1)[-1]: archive.read(name) for name in archive.namelist()} == expected

@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from .loadsite import BIG_SIZE, LoadSite, site_files
+from tests.support.loadsite import BIG_SIZE, LoadSite, site_files
 
 CLIENTS = 16
 SECONDS = float(os.environ.get("ADMIN_LOAD_SECONDS", "15"))
@@ -56,7 +56,7 @@ class LoadClient:
         self.connection = None
         self.until = None  # None: one round of every kind, then stop
         self.kinds = [name for name in dir(self) if name.startswith("kind_")]
-        self.kinds = self.kinds[index % len(self.kinds):] + self.kinds[: index % len(self.kinds)]
+        self.kinds = self.kinds[index % len(self.kinds) :] + self.kinds[: index % len(self.kinds)]
 
     def fetch(self, path, headers=None, keep=False):
         if self.connection is None:
@@ -102,14 +102,18 @@ class LoadClient:
 
     def kind_download_big(self, kind):
         big = self.files["0/big.bin"]
-        self.check(kind, self.fetch(self.url("big.bin", "download")), 200, sha256=big.sha256, content_length=str(big.size))
+        self.check(
+            kind, self.fetch(self.url("big.bin", "download")), 200, sha256=big.sha256, content_length=str(big.size)
+        )
 
     def kind_range(self, kind):
         big = self.files["0/big.bin"]
         first = self.rng.randrange(big.size)
         last = min(first + self.rng.randrange(1, MAX_RANGE), big.size - 1)
         reply = self.fetch(self.url("big.bin", "download"), {"Range": f"bytes={first}-{last}"})
-        self.check(kind, reply, 206, sha256=big.slice_sha256(first, last + 1), content_range=f"bytes {first}-{last}/{big.size}")
+        self.check(
+            kind, reply, 206, sha256=big.slice_sha256(first, last + 1), content_range=f"bytes {first}-{last}/{big.size}"
+        )
 
     def kind_suffix_range(self, kind):
         big = self.files["0/big.bin"]
@@ -239,7 +243,7 @@ def test_16_clients_download_and_preview(site):
     print(
         f"\nadmin under load: {CLIENTS} clients, {elapsed:.1f} s (+ warm-up): {sum(served.values())} requests served "
         f"({received / 2**20:.0f} MiB), errors: {len(errors)}\n"
-        f"  by kind: {', '.join(f'{k.removeprefix('kind_')} {n}' for k, n in sorted(served.items()))}\n"
+        f"  by kind: {', '.join(f'{k.removeprefix("kind_")} {n}' for k, n in sorted(served.items()))}\n"
         + "".join(
             f"  worker {pid}: RSS {baseline[pid] / 2**20:.1f} MiB after warm-up, peak {sampler.peak[pid] / 2**20:.1f} MiB, "
             f"{after.get(pid, 0) / 2**20:.1f} MiB after (growth to peak {growth[pid] / 2**20:+.1f} MiB)\n"

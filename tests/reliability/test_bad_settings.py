@@ -24,8 +24,14 @@ class TestMalformedSettings(SimpleTestCase):
             ({"DELIVERY_STORE_BACKEND": "deliveries.stores.Nope"}, 1, "deliveries.E001"),
             ({"DELIVERY_STORE_BACKEND": "os.path"}, 1, "deliveries.E001"),
             ({"DELIVERY_STORE_ROOT": afile.name}, 1, "deliveries.E003"),
-            ({"DELIVERY_STORE_BACKEND": "deliveries.stores.DbmDeliveryStore",
-              "DELIVERY_STORE_DBM_FILENAME": f"{afile.name}/x.dbm"}, 1, "deliveries.E003"),
+            (
+                {
+                    "DELIVERY_STORE_BACKEND": "deliveries.stores.DbmDeliveryStore",
+                    "DELIVERY_STORE_DBM_FILENAME": f"{afile.name}/x.dbm",
+                },
+                1,
+                "deliveries.E003",
+            ),
         ]
         for env, status, message in cases:
             with self.subTest(env=env):

@@ -93,8 +93,10 @@ class RaceMixin:
         self.assertEqual(problems, [])
         self.assertGreater(writes, 10)
         self.assertGreater(sum(w for w, _, _ in reads), 0)
-        print(f"\n{type(self).__name__}: {writes} writes/removes, {sum(w for w, _, _ in reads)} whole reads, "
-              f"{sum(m for _, m, _ in reads)} clean not-found, 0 mixed")
+        print(
+            f"\n{type(self).__name__}: {writes} writes/removes, {sum(w for w, _, _ in reads)} whole reads, "
+            f"{sum(m for _, m, _ in reads)} clean not-found, 0 mixed"
+        )
 
 
 class ProcessRaceMixin(RaceMixin):
@@ -106,8 +108,10 @@ class ProcessRaceMixin(RaceMixin):
         ctx = multiprocessing.get_context("fork")
         queue = ctx.SimpleQueue()  # put() writes synchronously: the child may _exit right after
         deadline = time.monotonic() + SECONDS
-        procs = [ctx.Process(target=_process_main, args=(kind, store, deadline, seed, queue))
-                 for seed, kind in enumerate(["writer", "writer", "reader", "reader"])]
+        procs = [
+            ctx.Process(target=_process_main, args=(kind, store, deadline, seed, queue))
+            for seed, kind in enumerate(["writer", "writer", "reader", "reader"])
+        ]
         for p in procs:
             p.start()
         results = [queue.get() for _ in procs]
@@ -135,9 +139,14 @@ class TestRaceDbmThreads(RaceMixin, TransactionTestCase):
         results = []
 
         def run(kind, seed):
-            results.append((kind, writer_loop(store, deadline, seed) if kind == "writer" else reader_loop(store, deadline)))
+            results.append(
+                (kind, writer_loop(store, deadline, seed) if kind == "writer" else reader_loop(store, deadline))
+            )
 
-        threads = [threading.Thread(target=run, args=(kind, seed)) for seed, kind in enumerate(["writer", "writer", "reader", "reader"])]
+        threads = [
+            threading.Thread(target=run, args=(kind, seed))
+            for seed, kind in enumerate(["writer", "writer", "reader", "reader"])
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -7,14 +7,12 @@ import tempfile
 from io import StringIO
 
 from django.core.management import CommandError, call_command
-
 from django.test import TransactionTestCase
 
 from deliveries.models import FileMeta
 from deliveries.stores import DatabaseDeliveryStore, DbmDeliveryStore, FsDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-
-from .crash import run_trials
+from tests.support.crash import run_trials
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
 SIZE = 2 * 1024 * 1024  # bytes per trial; a subclass may set `size`
@@ -52,8 +50,18 @@ class CrashTestMixin:
         out = StringIO()
         status = 0
         try:
-            call_command("checkstore", "--deep", "--json", "--min-age", "0", "--backend", self.backend,
-                         *options, *args, stdout=out)
+            call_command(
+                "checkstore",
+                "--deep",
+                "--json",
+                "--min-age",
+                "0",
+                "--backend",
+                self.backend,
+                *options,
+                *args,
+                stdout=out,
+            )
         except CommandError as e:
             status = e.returncode
         return status, json.loads(out.getvalue())
@@ -69,9 +77,11 @@ class CrashTestMixin:
         self.cleaned = len(found["problems"])
 
     def record(self, report):
-        print(f"\n{type(self).__name__}: {report.trials} trials, {report.killed} killed mid-write, "
-              f"{report.rows} complete files, {report.orphans} orphans, 0 problems; "
-              f"checkstore: {self.cleaned} orphans/leftovers found and removed, then clean")
+        print(
+            f"\n{type(self).__name__}: {report.trials} trials, {report.killed} killed mid-write, "
+            f"{report.rows} complete files, {report.orphans} orphans, 0 problems; "
+            f"checkstore: {self.cleaned} orphans/leftovers found and removed, then clean"
+        )
 
 
 class TestCrashFs(CrashTestMixin, TransactionTestCase):

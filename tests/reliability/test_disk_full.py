@@ -24,9 +24,13 @@ def small_filesystem(size="1m"):
     """
     path = tempfile.mkdtemp(prefix="small-fs-")
     limit = 1024 * 1024
-    mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], capture_output=True
-    ).returncode == 0  # root in a container without CAP_SYS_ADMIN cannot mount: inject instead
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], capture_output=True
+        ).returncode
+        == 0
+    )  # root in a container without CAP_SYS_ADMIN cannot mount: inject instead
     try:
         if mounted:
             try:

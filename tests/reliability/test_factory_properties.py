@@ -9,7 +9,8 @@ import itertools
 from django.apps import apps
 from django.core import validators
 from django.db import connection, models
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.django import TransactionTestCase
 
 from factory import Factory
@@ -22,9 +23,32 @@ CHOICES = st.lists(st.text("abcxyz", min_size=1, max_size=3), min_size=2, max_si
 @st.composite
 def field_specs(draw):
     """One (field class, keyword arguments) for a random field."""
-    kind = draw(st.sampled_from(["char", "text", "int", "smallint", "posint", "bigint", "decimal", "float", "bool",
-                                 "date", "datetime", "time", "email", "slug", "url", "uuid", "json", "duration",
-                                 "ip", "binary"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "char",
+                "text",
+                "int",
+                "smallint",
+                "posint",
+                "bigint",
+                "decimal",
+                "float",
+                "bool",
+                "date",
+                "datetime",
+                "time",
+                "email",
+                "slug",
+                "url",
+                "uuid",
+                "json",
+                "duration",
+                "ip",
+                "binary",
+            ]
+        )
+    )
     options = {"null": draw(st.booleans()), "blank": draw(st.booleans())}
     if kind in ("char", "email", "slug", "url"):
         # The shortest lengths at which a column can hold many distinct valid values of its kind.
@@ -38,19 +62,35 @@ def field_specs(draw):
         options.pop("unique", None)
     if kind in ("int", "bigint") and draw(st.booleans()):
         low = draw(st.integers(-1000, 1000))
-        options["validators"] = [validators.MinValueValidator(low), validators.MaxValueValidator(low + draw(st.integers(10, 10**6)))]
+        options["validators"] = [
+            validators.MinValueValidator(low),
+            validators.MaxValueValidator(low + draw(st.integers(10, 10**6))),
+        ]
     if kind == "char" and "choices" not in options and draw(st.booleans()):
         options["validators"] = [validators.MinLengthValidator(draw(st.integers(1, 4)))]
     if kind == "decimal":
         digits = draw(st.integers(1, 12))
         options.update(max_digits=digits, decimal_places=draw(st.integers(0, digits)))
     classes = {
-        "char": models.CharField, "text": models.TextField, "int": models.IntegerField,
-        "smallint": models.SmallIntegerField, "posint": models.PositiveIntegerField, "bigint": models.BigIntegerField,
-        "decimal": models.DecimalField, "float": models.FloatField, "bool": models.BooleanField,
-        "date": models.DateField, "datetime": models.DateTimeField, "time": models.TimeField,
-        "email": models.EmailField, "slug": models.SlugField, "url": models.URLField, "uuid": models.UUIDField,
-        "json": models.JSONField, "duration": models.DurationField, "ip": models.GenericIPAddressField,
+        "char": models.CharField,
+        "text": models.TextField,
+        "int": models.IntegerField,
+        "smallint": models.SmallIntegerField,
+        "posint": models.PositiveIntegerField,
+        "bigint": models.BigIntegerField,
+        "decimal": models.DecimalField,
+        "float": models.FloatField,
+        "bool": models.BooleanField,
+        "date": models.DateField,
+        "datetime": models.DateTimeField,
+        "time": models.TimeField,
+        "email": models.EmailField,
+        "slug": models.SlugField,
+        "url": models.URLField,
+        "uuid": models.UUIDField,
+        "json": models.JSONField,
+        "duration": models.DurationField,
+        "ip": models.GenericIPAddressField,
         "binary": models.BinaryField,
     }
     return classes[kind], options
@@ -59,17 +99,25 @@ def field_specs(draw):
 @st.composite
 def model_specs(draw):
     fields = draw(st.lists(field_specs(), min_size=1, max_size=8))
-    return {"fields": fields, "fk": draw(st.sampled_from([None, "required", "nullable"])),
-            "unique_together": draw(st.booleans()) and len(fields) >= 2}
+    return {
+        "fields": fields,
+        "fk": draw(st.sampled_from([None, "required", "nullable"])),
+        "unique_together": draw(st.booleans()) and len(fields) >= 2,
+    }
 
 
 def build_models(spec):
     """Define a parent model and the random model (with a FK to the parent if asked) and create their tables."""
     n = next(_names)
-    parent = type(f"RandomParent{n}", (models.Model,), {
-        "__module__": __name__, "name": models.CharField(max_length=20),
-        "Meta": type("Meta", (), {"app_label": "factoryapp"}),
-    })
+    parent = type(
+        f"RandomParent{n}",
+        (models.Model,),
+        {
+            "__module__": __name__,
+            "name": models.CharField(max_length=20),
+            "Meta": type("Meta", (), {"app_label": "factoryapp"}),
+        },
+    )
     attrs = {"__module__": __name__}
     names = []
     for i, (cls, options) in enumerate(spec["fields"]):

@@ -11,8 +11,7 @@ from django.test import TestCase
 from deliveries.models import FileMeta
 from deliveries.stores import FsDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-
-from .hostile_names import CORPUS
+from tests.support.hostile_names import CORPUS
 
 
 def snapshot(path):
@@ -65,4 +64,6 @@ class TestHostileFilenames(TestCase):
         for path in snapshot(self.root):
             self.assertRegex(path, r"^\d+(/\d{3}(/\d+)?)?$")
         self.assertEqual(FileMeta.objects.count(), stored)
-        print(f"\nhostile filenames: {len(CORPUS)} tried, {refused} refused with a message, {stored} stored safely, 0 escapes")
+        print(
+            f"\nhostile filenames: {len(CORPUS)} tried, {refused} refused with a message, {stored} stored safely, 0 escapes"
+        )

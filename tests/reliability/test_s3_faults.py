@@ -12,17 +12,22 @@ from django.test import TransactionTestCase
 from deliveries.models import FileMeta
 from deliveries.stores import S3DeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.seaweedfs import SeaweedFS
+from tests.support.seaweedfs import SeaweedFS
 
-from .test_crash import TRIALS, CrashTestMixin
+from .test_crash import CrashTestMixin
 
 MiB = 1024 * 1024
 
 
 def s3_store(server, **options):
     return S3DeliveryStore(
-        bucket=server.bucket, prefix=f"rel-{uuid.uuid4().hex}", endpoint_url=server.endpoint_url, region="us-east-1",
-        access_key_id=server.access_key, secret_access_key=server.secret_key, **options,
+        bucket=server.bucket,
+        prefix=f"rel-{uuid.uuid4().hex}",
+        endpoint_url=server.endpoint_url,
+        region="us-east-1",
+        access_key_id=server.access_key,
+        secret_access_key=server.secret_key,
+        **options,
     )
 
 
@@ -37,8 +42,12 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
         if not hasattr(self, "_options"):
             server = self.seaweedfs
             self._options = {
-                "bucket": server.bucket, "prefix": f"rel-{uuid.uuid4().hex}", "endpoint_url": server.endpoint_url,
-                "region": "us-east-1", "access_key_id": server.access_key, "secret_access_key": server.secret_key,
+                "bucket": server.bucket,
+                "prefix": f"rel-{uuid.uuid4().hex}",
+                "endpoint_url": server.endpoint_url,
+                "region": "us-east-1",
+                "access_key_id": server.access_key,
+                "secret_access_key": server.secret_key,
                 "part_size": 5 * MiB,
             }
         return self._options
@@ -48,7 +57,7 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
 
     def test_unfinished_uploads_are_leftovers(self):
         """A killed multipart writer leaves at most an unfinished upload, listed as a temporary leftover."""
-        from .crash import run_trials
+        from tests.support.crash import run_trials
 
         report = run_trials(self.delivery, self.store, 8, self.size, seed=11)
         self.assertEqual(report.problems, [])
@@ -96,6 +105,7 @@ class TestS3Restart(TransactionTestCase):
                 yield os.urandom(5 * MiB)
                 killed.wait(30)  # the server dies between the parts
                 yield os.urandom(5 * MiB)
+
             try:
                 self.delivery.add_file("interrupted.bin", chunks())
                 outcomes["upload"] = "completed"

@@ -5,7 +5,8 @@ import shutil
 import tempfile
 
 from django.test import TestCase
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from deliveries.models import StoredBlob
@@ -92,18 +93,25 @@ class StoreMachine(RuleBasedStateMachine):
         assert [item for item in self.store.iter_leftovers() if item.kind == "temporary"] == []
 
 
-SETTINGS = settings(max_examples=25, stateful_step_count=15, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def temp_store(factory):
     def make():
         tmp = tempfile.mkdtemp(prefix="prop-")
         store = factory(tmp)
+
         def cleanup():
             getattr(store, "close", lambda: None)()
             shutil.rmtree(tmp, ignore_errors=True)
+
         return store, cleanup
+
     return make
 
 
@@ -119,10 +127,13 @@ class TestStoreProperties(TestCase):
         self.run_machine(temp_store(lambda tmp: FsDeliveryStore(root=tmp, fsync=False, chunk_size=CHUNK)))
 
     def test_dbm(self):
-        self.run_machine(temp_store(lambda tmp: DbmDeliveryStore(filename=os.path.join(tmp, "s.dbm"), chunk_size=CHUNK)))
+        self.run_machine(
+            temp_store(lambda tmp: DbmDeliveryStore(filename=os.path.join(tmp, "s.dbm"), chunk_size=CHUNK))
+        )
 
     def test_database(self):
         def make():
             StoredBlob.objects.all().delete()  # each example starts from an empty store
             return DatabaseDeliveryStore(chunk_size=CHUNK), lambda: None
+
         self.run_machine(make)

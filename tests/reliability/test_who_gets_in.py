@@ -19,7 +19,7 @@ from django.urls import reverse
 from deliveries.models import Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.deliveries.admin_fixtures import body, make_user, png_bytes
+from tests.support.admin_fixtures import body, make_user, png_bytes
 
 MARKER = f"TOP-SECRET-{secrets.token_hex(8)}"
 SECRET_V1 = f"first draft\n{MARKER} version one\n".encode()
@@ -77,7 +77,8 @@ class WhoGetsInMixin:
             "inactive staff": (make_user("former", active=False, perms=FILE_PERMS), LOGIN),
             "staff without permissions": (make_user("nobody"), DENIED),
             "staff viewing deliveries, not files": (
-                make_user("delivery-viewer", perms=["view_delivery", "view_assignmentgroup"]), DENIED,
+                make_user("delivery-viewer", perms=["view_delivery", "view_assignmentgroup"]),
+                DENIED,
             ),
             "staff with the view permissions": (make_user("viewer", perms=FILE_PERMS), BYTES),
             "superuser": (make_user("root", staff=True, superuser=True), BYTES),
@@ -168,8 +169,17 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
         site_views = {
             pattern.name for pattern in admin.site.get_urls() if not hasattr(pattern, "url_patterns") and pattern.name
         }
-        stock_site = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
-                      "view_on_site", "app_list"}
+        stock_site = {
+            "index",
+            "login",
+            "logout",
+            "password_change",
+            "password_change_done",
+            "autocomplete",
+            "jsi18n",
+            "view_on_site",
+            "app_list",
+        }
         self.assertEqual(site_views, stock_site)
 
     def test_get_and_head(self):
@@ -200,7 +210,12 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
             if expected == BYTES:
                 continue
             client = self.client_for(user)
-            for headers in ({"Range": "bytes=12-"}, {"Range": "bytes=-20"}, {"If-None-Match": etag}, {"If-Range": etag, "Range": "bytes=0-5"}):
+            for headers in (
+                {"Range": "bytes=12-"},
+                {"Range": "bytes=-20"},
+                {"If-None-Match": etag},
+                {"If-Range": etag, "Range": "bytes=0-5"},
+            ):
                 with self.subTest(role=role, headers=headers):
                     self.assert_refused(client.get(url, headers=headers), expected)
 
@@ -266,10 +281,14 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
             requests = [
                 (reverse("admin:deliveries_filemeta_delete", args=[self.secret.pk]), {"post": "yes"}),
                 (reverse("admin:deliveries_delivery_delete", args=[self.first.pk]), {"post": "yes"}),
-                (reverse("admin:deliveries_filemeta_changelist"),
-                 {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.secret.pk], "post": "yes"}),
-                (reverse("admin:deliveries_delivery_changelist"),
-                 {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "post": "yes"}),
+                (
+                    reverse("admin:deliveries_filemeta_changelist"),
+                    {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.secret.pk], "post": "yes"},
+                ),
+                (
+                    reverse("admin:deliveries_delivery_changelist"),
+                    {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "post": "yes"},
+                ),
             ]
             for url, data in requests:
                 with self.subTest(role=role, url=url, action=data.get("action")):
@@ -289,6 +308,7 @@ class TestCsrf(WhoGetsInMixin, TestCase):
                 for filemeta in filemetas:
                     filemeta.refresh_from_db()
                     self.assertEqual(filemeta.status, FileMeta.Status.INTACT)
+
             return check
 
         def gone(model, pk):
@@ -302,26 +322,62 @@ class TestCsrf(WhoGetsInMixin, TestCase):
             "delivered_by": self.second.delivered_by_id,
             "time_of_delivery_0": self.second.time_of_delivery.strftime("%Y-%m-%d"),
             "time_of_delivery_1": self.second.time_of_delivery.strftime("%H:%M:%S"),
-            "filemetas-TOTAL_FORMS": 1, "filemetas-INITIAL_FORMS": 1,
-            "filemetas-MIN_NUM_FORMS": 0, "filemetas-MAX_NUM_FORMS": 1000,
-            "filemetas-0-id": self.secret2.pk, "filemetas-0-delivery": self.second.pk,
+            "filemetas-TOTAL_FORMS": 1,
+            "filemetas-INITIAL_FORMS": 1,
+            "filemetas-MIN_NUM_FORMS": 0,
+            "filemetas-MAX_NUM_FORMS": 1000,
+            "filemetas-0-id": self.secret2.pk,
+            "filemetas-0-delivery": self.second.pk,
         }
         return [
-            ("verify now", reverse("admin:deliveries_filemeta_verify", args=[self.secret.pk]), {}, verified(self.secret)),
-            ("files: verify selected", reverse("admin:deliveries_filemeta_changelist"),
-             {"action": "verify_selected", ACTION_CHECKBOX_NAME: [self.secret.pk], "index": 0}, verified(self.secret)),
-            ("deliveries: verify selected", reverse("admin:deliveries_delivery_changelist"),
-             {"action": "verify_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "index": 0}, verified(self.secret, self.png)),
-            ("delivery: change", reverse("admin:deliveries_delivery_change", args=[self.second.pk]), change_form,
-             delivery_changed),
-            ("files: delete selected", reverse("admin:deliveries_filemeta_changelist"),
-             {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.png.pk], "post": "yes"}, gone(FileMeta, self.png.pk)),
-            ("file: delete", reverse("admin:deliveries_filemeta_delete", args=[self.secret.pk]), {"post": "yes"},
-             gone(FileMeta, self.secret.pk)),
-            ("deliveries: delete selected", reverse("admin:deliveries_delivery_changelist"),
-             {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "post": "yes"}, gone(Delivery, self.first.pk)),
-            ("delivery: delete", reverse("admin:deliveries_delivery_delete", args=[self.second.pk]), {"post": "yes"},
-             gone(Delivery, self.second.pk)),
+            (
+                "verify now",
+                reverse("admin:deliveries_filemeta_verify", args=[self.secret.pk]),
+                {},
+                verified(self.secret),
+            ),
+            (
+                "files: verify selected",
+                reverse("admin:deliveries_filemeta_changelist"),
+                {"action": "verify_selected", ACTION_CHECKBOX_NAME: [self.secret.pk], "index": 0},
+                verified(self.secret),
+            ),
+            (
+                "deliveries: verify selected",
+                reverse("admin:deliveries_delivery_changelist"),
+                {"action": "verify_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "index": 0},
+                verified(self.secret, self.png),
+            ),
+            (
+                "delivery: change",
+                reverse("admin:deliveries_delivery_change", args=[self.second.pk]),
+                change_form,
+                delivery_changed,
+            ),
+            (
+                "files: delete selected",
+                reverse("admin:deliveries_filemeta_changelist"),
+                {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.png.pk], "post": "yes"},
+                gone(FileMeta, self.png.pk),
+            ),
+            (
+                "file: delete",
+                reverse("admin:deliveries_filemeta_delete", args=[self.secret.pk]),
+                {"post": "yes"},
+                gone(FileMeta, self.secret.pk),
+            ),
+            (
+                "deliveries: delete selected",
+                reverse("admin:deliveries_delivery_changelist"),
+                {"action": "delete_selected", ACTION_CHECKBOX_NAME: [self.first.pk], "post": "yes"},
+                gone(Delivery, self.first.pk),
+            ),
+            (
+                "delivery: delete",
+                reverse("admin:deliveries_delivery_delete", args=[self.second.pk]),
+                {"post": "yes"},
+                gone(Delivery, self.second.pk),
+            ),
         ]
 
     def snapshot(self):

@@ -44,7 +44,6 @@ class TestDatabaseDeliveryStore(TestDeliveryStoreMixin, TransactionTestCase):
         return DatabaseDeliveryStore(chunk_size=256 * 1024)
 
 
-
 class TestDbmCleanupFailure(TempDirMixin, TestCase):
     def test_failed_cleanup_keeps_the_new_bytes(self):
         """Once a rewrite is published, failing to delete the old chunks leaves leftovers, not lost bytes."""

@@ -127,8 +127,10 @@ class TestLeftovers(FsTestCase):
         with open(os.path.join(self.root, "notes.txt"), "wb") as f:
             f.write(b"who put this here")
         leftovers = sorted(self.store.iter_leftovers(), key=lambda item: item.name)
-        self.assertEqual([(item.kind, item.name, item.size) for item in leftovers],
-                         [("temporary", "0/000/.tmp-5-abc", 7), ("stray", "notes.txt", 17)])
+        self.assertEqual(
+            [(item.kind, item.name, item.size) for item in leftovers],
+            [("temporary", "0/000/.tmp-5-abc", 7), ("stray", "notes.txt", 17)],
+        )
         for leftover in leftovers:
             self.store.remove_leftover(leftover)
         self.assertEqual(list(self.store.iter_leftovers()), [])

@@ -20,7 +20,9 @@ from deliveries.testhelpers import TestDeliveryStoreMixin
 class TestLoadBackend(SimpleTestCase):
     def test_default_from_settings(self):
         """The configured dotted path and its settings build the store."""
-        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT="/srv/x"):
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT="/srv/x"
+        ):
             store = load_deliverystore_backend()
         self.assertIsInstance(store, FsDeliveryStore)
         self.assertEqual(store.root, "/srv/x")

@@ -106,7 +106,9 @@ class TestS3Writes(S3Mixin, TestCase):
         """A single-PUT object carries its SHA-256 as x-amz-meta-sha256."""
         with self.store.write_open(self.filemeta) as writer:
             writer.write(b"hello")
-        head = self.raw_client().head_object(Bucket=self.store.bucket, Key=self.store._object_key(str(self.filemeta.pk)))
+        head = self.raw_client().head_object(
+            Bucket=self.store.bucket, Key=self.store._object_key(str(self.filemeta.pk))
+        )
         self.assertEqual(head["Metadata"]["sha256"], hashlib.sha256(b"hello").hexdigest())
         self.assertEqual(self.store.object_sha256(self.filemeta), hashlib.sha256(b"hello").hexdigest())
 
@@ -118,7 +120,7 @@ class TestS3Writes(S3Mixin, TestCase):
                 store = self.make_store(checksums=checksums, part_size=5 * MiB)
                 sent = []
 
-                def record(request, **kwargs):
+                def record(request, sent=sent, **kwargs):
                     # The bytes' requests (PutObject, UploadPart); boto3 always checksums PutObjectTagging.
                     if request.method == "PUT" and "tagging" not in request.url:
                         sent.append({k.lower() for k in request.headers if "checksum" in k.lower()})
@@ -240,7 +242,9 @@ class TestS3Reads(S3Mixin, TestCase):
 
         opened = []
         real_get = self.store.client.get_object
-        with mock.patch.object(self.store.client, "get_object", side_effect=lambda **kw: opened.append(kw["Range"]) or real_get(**kw)):
+        with mock.patch.object(
+            self.store.client, "get_object", side_effect=lambda **kw: opened.append(kw["Range"]) or real_get(**kw)
+        ):
             with self.store.read_open(self.filemeta) as reader:
                 first = reader.read(MiB + 5)
                 position = reader.raw.tell()
@@ -334,7 +338,6 @@ class TestS3Failures(S3Mixin, TransactionTestCase):
             with self.subTest(options=options), self.assertRaisesMessage(InvalidStoreError, message):
                 list(store.iter_objects())
 
-
     def test_server_stopped_mid_upload(self):
         """A server that stops answering mid-upload fails add_file: no FileMeta, no object, only an abortable upload."""
         server = self.seaweedfs
@@ -361,7 +364,9 @@ class TestS3Failures(S3Mixin, TransactionTestCase):
 
 
 class TestS3Options(S3Mixin, TestCase):
-    @override_settings(DELIVERY_STORE_S3_BUCKET="from-settings", DELIVERY_STORE_S3_PREFIX="/p/q/", DELIVERY_STORE_S3_PART_SIZE=6 * MiB)
+    @override_settings(
+        DELIVERY_STORE_S3_BUCKET="from-settings", DELIVERY_STORE_S3_PREFIX="/p/q/", DELIVERY_STORE_S3_PART_SIZE=6 * MiB
+    )
     def test_defaults_from_settings_and_keywords_win(self):
         """Settings fill what the keywords leave out; a keyword wins over its setting."""
         store = S3DeliveryStore()
@@ -420,7 +425,13 @@ class TestS3Options(S3Mixin, TestCase):
     def test_other_client_errors_name_the_operation(self):
         """An unexpected server error becomes an OSError naming the store and the operation."""
         store = self.make_store()
-        error = ClientError({"Error": {"Code": "InternalError", "Message": "disk on fire"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "HeadObject")
+        error = ClientError(
+            {
+                "Error": {"Code": "InternalError", "Message": "disk on fire"},
+                "ResponseMetadata": {"HTTPStatusCode": 500},
+            },
+            "HeadObject",
+        )
         with mock.patch.object(store.client, "head_object", side_effect=error):
             with self.assertRaisesMessage(OSError, "head_object failed: disk on fire"):
                 store.size("1")

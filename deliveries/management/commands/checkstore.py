@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from deliveries import health
 from deliveries.models import FileMeta
-from deliveries.cli import parse_duration, parse_key_values, parse_since, progress_factory
+from deliveries.operations.arguments import parse_duration, parse_key_values, parse_since
+from deliveries.operations.progress import progress_factory
 from deliveries.stores import InvalidStoreError, load_deliverystore_backend
 
 
@@ -23,22 +24,45 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         level = parser.add_mutually_exclusive_group()
-        level.add_argument("--probe", action="store_const", const="probe", dest="level",
-                           help="Only write, read back, compare and delete a probe object.")
-        level.add_argument("--deep", action="store_const", const="deep", dest="level",
-                           help="Also read every byte and recompute its SHA-256.")
+        level.add_argument(
+            "--probe",
+            action="store_const",
+            const="probe",
+            dest="level",
+            help="Only write, read back, compare and delete a probe object.",
+        )
+        level.add_argument(
+            "--deep",
+            action="store_const",
+            const="deep",
+            dest="level",
+            help="Also read every byte and recompute its SHA-256.",
+        )
         parser.set_defaults(level="light")
         parser.add_argument("--backend", help="Dotted path of the store class to check (default: the configured one).")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                            help="An option for --backend's store, e.g. root=/srv/store (repeatable).")
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="An option for --backend's store, e.g. root=/srv/store (repeatable).",
+        )
         parser.add_argument("--jobs", type=int, default=1, help="Files read and hashed at once by --deep (default 1).")
-        parser.add_argument("--shard", help="Check slice I of N (I/N, 1-based): key modulo N decides; for sharing a check.")
+        parser.add_argument(
+            "--shard", help="Check slice I of N (I/N, 1-based): key modulo N decides; for sharing a check."
+        )
         parser.add_argument("--since", help="Only check files created since this date or date-time (ISO 8601).")
-        parser.add_argument("--min-age", default="1h",
-                            help="Orphans and temporary files younger than this are uploads in flight: not reported, "
-                                 "never deleted (default 1h; e.g. 0, 90s, 30m, 2d).")
-        parser.add_argument("--delete-orphans", action="store_true",
-                            help="Remove the orphans and temporary leftovers found (asks first unless --yes).")
+        parser.add_argument(
+            "--min-age",
+            default="1h",
+            help="Orphans and temporary files younger than this are uploads in flight: not reported, "
+            "never deleted (default 1h; e.g. 0, 90s, 30m, 2d).",
+        )
+        parser.add_argument(
+            "--delete-orphans",
+            action="store_true",
+            help="Remove the orphans and temporary leftovers found (asks first unless --yes).",
+        )
         parser.add_argument("--yes", action="store_true", help="Do not ask before --delete-orphans.")
         parser.add_argument("--fail-on-orphans", action="store_true", help="Exit 1 when orphans are found.")
         parser.add_argument("--json", action="store_true", help="Print one JSON document instead of text.")
@@ -46,7 +70,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         level = options["level"]
         try:
-            settings_ = self._parse(options)
+            parsed = self._parse(options)
         except ValueError as e:
             raise CommandError(str(e), returncode=2) from e
         if options["delete_orphans"] and not options["yes"] and not sys.stdin.isatty():
@@ -55,17 +79,23 @@ class Command(BaseCommand):
         started = timezone.now()
         store = None
         try:
-            store = self._store(options["backend"], settings_["store_options"])
+            store = self._store(options["backend"], parsed["store_options"])
             backend = f"{type(store).__module__}.{type(store).__qualname__}"
             report = health.check_store(
-                store, level=level, backend=backend, jobs=options["jobs"], shard=settings_["shard"],
-                since=settings_["since"], min_age=settings_["min_age"], fail_on_orphans=options["fail_on_orphans"],
+                store,
+                level=level,
+                backend=backend,
+                jobs=options["jobs"],
+                shard=parsed["shard"],
+                since=parsed["since"],
+                min_age=parsed["min_age"],
+                fail_on_orphans=options["fail_on_orphans"],
                 update_status=not options["backend"],  # a row's status is about the store FileMeta uses
                 progress=progress_factory(self.stdout.isatty() and not options["json"]),
             )
         except (InvalidStoreError, health.CheckUnavailable) as e:
             where = store.describe() if store is not None else backend
-            self._record(health.record_unavailable, level, backend, where, e, started, settings_["run_options"])
+            self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
             if options["json"]:
                 self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
             raise CommandError(str(e), returncode=2) from e
@@ -74,13 +104,13 @@ class Command(BaseCommand):
             # One JSON document: what the deletion did goes into it, not after it.
             document = report.as_dict()
             if options["delete_orphans"]:
-                result = health.delete_orphans(store, report, min_age=settings_["min_age"])
+                result = health.delete_orphans(store, report, min_age=parsed["min_age"])
                 document["deletion"] = {"removed": result.removed, "kept": result.kept, "failed": result.failed}
             self.stdout.write(json.dumps(document, indent=2))
         else:
             self._render(report)
             if options["delete_orphans"]:
-                self._delete_orphans(store, report, settings_["min_age"], options["yes"])
+                self._delete_orphans(store, report, parsed["min_age"], options["yes"])
         if not report.ok:
             raise CommandError(f"The store check found problems: {report.counts_text()}.", returncode=1)
 

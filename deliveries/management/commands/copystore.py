@@ -1,10 +1,11 @@
-"""manage.py copystore: copy every delivered file into another store (deliveries.copying)."""
+"""manage.py copystore: copy every delivered file into another store (deliveries.operations.copying)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deliveries.cli import parse_key_values, progress_factory
-from deliveries.copying import copy_store
 from deliveries.models import FileMeta
+from deliveries.operations.arguments import parse_key_values
+from deliveries.operations.copying import copy_store
+from deliveries.operations.progress import progress_factory
 from deliveries.stores import InvalidStoreError, load_deliverystore_backend
 
 
@@ -18,11 +19,20 @@ class Command(BaseCommand):
     requires_system_checks = []  # a broken store setting must reach us, to exit 2 with a message
 
     def add_arguments(self, parser):
-        parser.add_argument("--to", required=True, metavar="DOTTED.BACKEND",
-                            help="Dotted path of the target store class, e.g. deliveries.stores.S3DeliveryStore.")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                            help="An option for the target store, e.g. bucket=deliveries (repeatable); "
-                                 "options left out take their defaults from settings.")
+        parser.add_argument(
+            "--to",
+            required=True,
+            metavar="DOTTED.BACKEND",
+            help="Dotted path of the target store class, e.g. deliveries.stores.S3DeliveryStore.",
+        )
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="An option for the target store, e.g. bucket=deliveries (repeatable); "
+            "options left out take their defaults from settings.",
+        )
         parser.add_argument("--jobs", type=int, default=4, help="Files copied in parallel (default 4).")
         parser.add_argument("--dry-run", action="store_true", help="Report what would be copied; write nothing.")
 
@@ -42,7 +52,10 @@ class Command(BaseCommand):
         try:
             next(iter(target.iter_objects()), None)  # reach the target once: a wrong endpoint fails here
             report = copy_store(
-                source, target, jobs=options["jobs"], dry_run=options["dry_run"],
+                source,
+                target,
+                jobs=options["jobs"],
+                dry_run=options["dry_run"],
                 progress=progress_factory(self.stdout.isatty()),
             )
         except (OSError, InvalidStoreError) as e:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from deliveries.accounts import ensure_superuser
+from deliveries.operations.accounts import ensure_superuser
 
 
 class Command(BaseCommand):

@@ -4,8 +4,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deliveries import seed_model, seeding
-from deliveries.cli import parse_key_values, progress_factory
+from deliveries.operations.arguments import parse_key_values
+from deliveries.operations.progress import progress_factory
+from deliveries.seeding import any_model, demo
 
 
 class Command(BaseCommand):
@@ -20,18 +21,35 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("model", nargs="?", help="app_label.Model to seed instead of the demo, e.g. deliveries.Subject.")
-        parser.add_argument("values", nargs="*", metavar="field=value",
-                            help="Values for every row of MODEL (fk=pk, m2m=pk,pk, fk__field=value).")
+        parser.add_argument(
+            "model", nargs="?", help="app_label.Model to seed instead of the demo, e.g. deliveries.Subject."
+        )
+        parser.add_argument(
+            "values",
+            nargs="*",
+            metavar="field=value",
+            help="Values for every row of MODEL (fk=pk, m2m=pk,pk, fk__field=value).",
+        )
         parser.add_argument("--count", type=int, default=1, help="Rows of MODEL to make (default 1).")
         parser.add_argument("--bulk", action="store_true", help="Insert MODEL's rows with the factory's bulk mode.")
-        parser.add_argument("--size", choices=sorted(seeding.SIZES), default="small",
-                            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.")
-        parser.add_argument("--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0).")
-        parser.add_argument("--if-empty", action="store_true", help="Seed the demo only when there is none; else do nothing.")
+        parser.add_argument(
+            "--size",
+            choices=sorted(demo.SIZES),
+            default="small",
+            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0)."
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Seed the demo only when there is none; else do nothing."
+        )
         parser.add_argument("--append", action="store_true", help="Add another demo batch beside the existing one.")
-        parser.add_argument("--flush", action="store_true",
-                            help="Delete every subject (and all below it) and the demo users first; asks unless --yes.")
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Delete every subject (and all below it) and the demo users first; asks unless --yes.",
+        )
         parser.add_argument("--yes", action="store_true", help="Do not ask before --flush.")
 
     def handle(self, *args, **options):
@@ -40,45 +58,48 @@ class Command(BaseCommand):
                 self._seed_model(options)
             else:
                 self._seed_demo(options)
-        except seeding.SeedError as e:
+        except demo.SeedError as e:
             raise CommandError(str(e), returncode=2) from e
 
     def _seed_model(self, options):
         for flag in ("if_empty", "append", "flush"):
             if options[flag]:
-                raise seeding.SeedError(f"--{flag.replace('_', '-')} applies to the demo, not to a single model.")
+                raise demo.SeedError(f"--{flag.replace('_', '-')} applies to the demo, not to a single model.")
         try:
             values = parse_key_values(options["values"], "field=value", typed=False)  # each field converts its own
         except ValueError as e:
-            raise seeding.SeedError(str(e)) from e
-        made = seed_model.seed_model(options["model"], options["count"], values, bulk=options["bulk"], seed=options["seed"])
+            raise demo.SeedError(str(e)) from e
+        made = any_model.seed_model(
+            options["model"], options["count"], values, bulk=options["bulk"], seed=options["seed"]
+        )
         label = made[0]._meta.label if made else options["model"]
         pks = ", ".join(str(obj.pk) for obj in made[:10]) + (", ..." if len(made) > 10 else "")
         self.stdout.write(self.style.SUCCESS(f"Seeded {len(made)} {label} (pk {pks})."))
 
     def _seed_demo(self, options):
         if options["values"]:
-            raise seeding.SeedError(f"Field values {options['values']} need a model: seedfactory app.Model field=value.")
-        if options["if_empty"] and not seeding.demo_is_empty():
+            raise demo.SeedError(f"Field values {options['values']} need a model: seedfactory app.Model field=value.")
+        if options["if_empty"] and not demo.demo_is_empty():
             self.stdout.write("The database holds a demo already; not seeding (--if-empty).")
             return
         if options["flush"] and options["append"]:
-            raise seeding.SeedError("--flush replaces the demo and --append adds to it: choose one.")
+            raise demo.SeedError("--flush replaces the demo and --append adds to it: choose one.")
         if options["flush"]:
             self._flush(options["yes"])
-        report = seeding.seed_demo(
+        report = demo.seed_demo(
             options["size"], options["seed"], append=options["append"], progress=progress_factory(self.stdout.isatty())
         )
-        self.stdout.write(self.style.SUCCESS(f"Seeded the {options['size']} demo (seed {options['seed']}): {report.line()}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded the {options['size']} demo (seed {options['seed']}): {report.line()}.")
+        )
 
     def _flush(self, yes):
-        counts = seeding.demo_counts()
+        counts = demo.demo_counts()
         what = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         if not yes:
             if not sys.stdin.isatty():
-                raise seeding.SeedError(f"--flush would delete {what}; pass --yes to confirm when there is no terminal.")
+                raise demo.SeedError(f"--flush would delete {what}; pass --yes to confirm when there is no terminal.")
             if input(f"Delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing flushed, nothing seeded.", returncode=1)
-        seeding.flush_demo()
+        demo.flush_demo()
         self.stdout.write(f"Flushed {what}.")
-

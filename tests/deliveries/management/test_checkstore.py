@@ -8,7 +8,6 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-
 from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
 
@@ -23,7 +22,7 @@ from deliveries.stores import (
 )
 from deliveries.stores.s3 import MULTIPART_LEFTOVER
 from deliveries.testhelpers import make_delivery
-from tests.deliveries.checkstore_faults import (
+from tests.support.store_faults import (
     STRAY_KEY,
     LeftoverFaultsMixin,
     StoreFaultsMixin,
@@ -94,8 +93,9 @@ class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, Misconfig
 
     def test_missing_root(self):
         """Files recorded but the root is gone (a wrong DELIVERY_STORE_ROOT): exit 2, not 3 x MISSING."""
-        status, doc = run_checkstore_json("--backend", "deliveries.stores.FsDeliveryStore",
-                                          "--option", f"root={self.tmpdir}/elsewhere")
+        status, doc = run_checkstore_json(
+            "--backend", "deliveries.stores.FsDeliveryStore", "--option", f"root={self.tmpdir}/elsewhere"
+        )
         self.assertEqual(status, 2)
         self.assertIn("root does not exist, yet files are recorded", doc["error"])
 
@@ -156,8 +156,12 @@ class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, Tes
     def get_store(self):
         server = self.seaweedfs
         return S3DeliveryStore(
-            bucket=server.bucket, prefix=f"checkstore-{uuid.uuid4().hex}", endpoint_url=server.endpoint_url,
-            region="us-east-1", access_key_id=server.access_key, secret_access_key=server.secret_key,
+            bucket=server.bucket,
+            prefix=f"checkstore-{uuid.uuid4().hex}",
+            endpoint_url=server.endpoint_url,
+            region="us-east-1",
+            access_key_id=server.access_key,
+            secret_access_key=server.secret_key,
         )
 
     def make_temp_leftover(self):
@@ -166,7 +170,9 @@ class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, Tes
 
     def test_stray_object_in_the_bucket(self):
         """An object under the prefix that is not a key: STRAY, reported, passing unless --fail-on-orphans."""
-        self.seaweedfs.client().put_object(Bucket=self.store.bucket, Key=f"{self.store.prefix}notes/readme.txt", Body=b"hi")
+        self.seaweedfs.client().put_object(
+            Bucket=self.store.bucket, Key=f"{self.store.prefix}notes/readme.txt", Body=b"hi"
+        )
         status, doc = run_checkstore_json()
         self.assertEqual(status, 0)
         self.assert_problem(doc, "STRAY", None, "notes/readme.txt")
@@ -175,9 +181,22 @@ class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, Tes
         """An endpoint nobody listens on: exit 2, naming the endpoint, within the store's timeouts."""
         endpoint = f"http://127.0.0.1:{_closed_port()}"
         status, doc = run_checkstore_json(
-            "--backend", "deliveries.stores.S3DeliveryStore", "--option", f"endpoint_url={endpoint}",
-            "--option", "bucket=deliveries", "--option", "region=us-east-1", "--option", "access_key_id=x",
-            "--option", "secret_access_key=y", "--option", "max_attempts=1", "--option", "connect_timeout=2",
+            "--backend",
+            "deliveries.stores.S3DeliveryStore",
+            "--option",
+            f"endpoint_url={endpoint}",
+            "--option",
+            "bucket=deliveries",
+            "--option",
+            "region=us-east-1",
+            "--option",
+            "access_key_id=x",
+            "--option",
+            "secret_access_key=y",
+            "--option",
+            "max_attempts=1",
+            "--option",
+            "connect_timeout=2",
         )
         self.assertEqual((status, doc["ok"]), (2, False))
         self.assertIn(f"Cannot list S3DeliveryStore s3://deliveries/ at {endpoint}", doc["error"])
@@ -185,9 +204,18 @@ class TestS3Store(StoreFaultsMixin, LeftoverFaultsMixin, MisconfiguredMixin, Tes
     def test_unknown_bucket(self):
         """A bucket that does not exist: exit 2 with the server's reason."""
         status, doc = run_checkstore_json(
-            "--backend", "deliveries.stores.S3DeliveryStore", "--option", "bucket=no-such-bucket",
-            "--option", f"endpoint_url={self.seaweedfs.endpoint_url}", "--option", "region=us-east-1",
-            "--option", f"access_key_id={self.seaweedfs.access_key}", "--option", f"secret_access_key={self.seaweedfs.secret_key}",
+            "--backend",
+            "deliveries.stores.S3DeliveryStore",
+            "--option",
+            "bucket=no-such-bucket",
+            "--option",
+            f"endpoint_url={self.seaweedfs.endpoint_url}",
+            "--option",
+            "region=us-east-1",
+            "--option",
+            f"access_key_id={self.seaweedfs.access_key}",
+            "--option",
+            f"secret_access_key={self.seaweedfs.secret_key}",
         )
         self.assertEqual(status, 2)
         self.assertIn("Cannot list S3DeliveryStore s3://no-such-bucket/", doc["error"])
@@ -231,7 +259,10 @@ class TestCommandOptions(TempDirMixin, TestCase):
         lines = out.splitlines()
         self.assertEqual(status, 1)
         self.assertEqual(lines[0], f"MISSING {fm.pk} {fm.pk} no bytes in the store")
-        self.assertRegex(lines[1], r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$")
+        self.assertRegex(
+            lines[1],
+            r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$",
+        )
         self.assertEqual(lines[2], "FAILED")
 
     def test_delete_orphans(self):
@@ -241,7 +272,10 @@ class TestCommandOptions(TempDirMixin, TestCase):
             make_delivery("orphans").add_file("a.txt", [b"abc"])
             with store.write_open("777") as writer:
                 writer.write(b"orphan")
-            with mock.patch("sys.stdin.isatty", return_value=True), mock.patch("builtins.input", return_value="n") as ask:
+            with (
+                mock.patch("sys.stdin.isatty", return_value=True),
+                mock.patch("builtins.input", return_value="n") as ask,
+            ):
                 status, out = run_checkstore("--delete-orphans", "--min-age", "0")
             self.assertEqual(status, 0)
             self.assertIn("Nothing deleted.", out)
@@ -274,7 +308,9 @@ class TestCommandOptions(TempDirMixin, TestCase):
         probe, deep = StoreCheckRun.objects.order_by("pk")
         self.assertEqual((probe.level, probe.ok, probe.exit_code), ("probe", True, 0))
         self.assertEqual(deep.options, {"jobs": 2, "shard": "1/2", "since": "2026-01-01T00:00:00+00:00"})
-        self.assertEqual((deep.backend, deep.store), ("deliveries.stores.memory.MemoryDeliveryStore", "MemoryDeliveryStore"))
+        self.assertEqual(
+            (deep.backend, deep.store), ("deliveries.stores.memory.MemoryDeliveryStore", "MemoryDeliveryStore")
+        )
 
     def test_progress_only_on_a_terminal(self):
         """The progress bar is on for a terminal, off for --json and off when stdout is not a terminal."""
@@ -284,7 +320,11 @@ class TestCommandOptions(TempDirMixin, TestCase):
                 return True
 
         with swap_deliverystore(FileMeta, MemoryDeliveryStore()):
-            for stdout, args, enabled in ((Terminal(), [], True), (Terminal(), ["--json"], False), (StringIO(), [], False)):
+            for stdout, args, enabled in (
+                (Terminal(), [], True),
+                (Terminal(), ["--json"], False),
+                (StringIO(), [], False),
+            ):
                 with self.subTest(args=args, tty=stdout.isatty()):
                     with mock.patch("deliveries.management.commands.checkstore.progress_factory") as factory:
                         call_command("checkstore", *args, stdout=stdout)

@@ -10,7 +10,7 @@ from django.test import TestCase
 from deliveries.integrity import verify_filemeta
 from deliveries.models import FileMeta
 from deliveries.stores import FsDeliveryStore, S3DeliveryStore
-from tests.deliveries.test_copying import CONTENTS, CopyMixin
+from tests.deliveries.operations.test_copying import CONTENTS, CopyMixin
 
 
 def run_copystore(*args):
@@ -25,14 +25,23 @@ def run_copystore(*args):
 
 class TestCopystoreCommand(CopyMixin, TestCase):
     def fs_args(self):
-        return ["--to", "deliveries.stores.FsDeliveryStore", "--option", f"root={self.tmpdir}", "--option", "fsync=false"]
+        return [
+            "--to",
+            "deliveries.stores.FsDeliveryStore",
+            "--option",
+            f"root={self.tmpdir}",
+            "--option",
+            "fsync=false",
+        ]
 
     def test_copies_and_reports(self):
         """Exit 0 with a summary line; a second run skips everything."""
         status, out, _ = run_copystore(*self.fs_args(), "--jobs", "2")
         self.assertEqual(status, 0)
         total = sum(map(len, CONTENTS.values()))
-        self.assertIn(f"Copied {len(CONTENTS)} files ({total} bytes), skipped 0 already intact in the target, 0 failed.", out)
+        self.assertIn(
+            f"Copied {len(CONTENTS)} files ({total} bytes), skipped 0 already intact in the target, 0 failed.", out
+        )
         self.assert_target_holds_everything()
         status, out, _ = run_copystore(*self.fs_args())
         self.assertIn(f"Copied 0 files (0 bytes), skipped {len(CONTENTS)} already intact", out)
@@ -62,9 +71,20 @@ class TestCopystoreCommand(CopyMixin, TestCase):
             ([*self.fs_args(), "--jobs", "0"], "--jobs must be at least 1"),
             (["--to", "deliveries.stores.MemoryDeliveryStore"], "is the configured store itself"),
             (
-                ["--to", "deliveries.stores.S3DeliveryStore", "--option", "bucket=b", "--option",
-                 "endpoint_url=http://127.0.0.1:9", "--option", "max_attempts=1", "--option", "access_key_id=a",
-                 "--option", "secret_access_key=b"],
+                [
+                    "--to",
+                    "deliveries.stores.S3DeliveryStore",
+                    "--option",
+                    "bucket=b",
+                    "--option",
+                    "endpoint_url=http://127.0.0.1:9",
+                    "--option",
+                    "max_attempts=1",
+                    "--option",
+                    "access_key_id=a",
+                    "--option",
+                    "secret_access_key=b",
+                ],
                 "S3 endpoint http://127.0.0.1:9 did not answer",
             ),
         ]

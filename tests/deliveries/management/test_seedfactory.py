@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from deliveries.models import FileMeta, Subject
-from tests.deliveries.store_mixins import SwappedStoreMixin
+from tests.support.store_mixins import SwappedStoreMixin
 
 
 def seedfactory(*args):
@@ -25,7 +25,9 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
     def test_if_empty(self):
         """--if-empty seeds the small demo on an empty database and does nothing after."""
         out = seedfactory("--if-empty")
-        self.assertRegex(out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n$")
+        self.assertRegex(
+            out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n$"
+        )
         files = FileMeta.objects.count()
         self.assertEqual(seedfactory("--if-empty"), "The database holds a demo already; not seeding (--if-empty).\n")
         self.assertEqual(FileMeta.objects.count(), files)
@@ -33,7 +35,9 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
     def test_double_seed_append_flush(self):
         """A second seed is refused (exit 2); --append adds; --flush --yes replaces; --flush without a terminal asks for --yes."""
         seedfactory("--seed", "4")
-        self.assert_refused([], "The database holds a demo already (2 subjects). Pass --append to add another batch, or --flush")
+        self.assert_refused(
+            [], "The database holds a demo already (2 subjects). Pass --append to add another batch, or --flush"
+        )
         seedfactory("--append")
         self.assertEqual(Subject.objects.count(), 4)
         with mock.patch("sys.stdin.isatty", return_value=False):

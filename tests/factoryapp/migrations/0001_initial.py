@@ -11,386 +11,528 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AllFields',
+            name="AllFields",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('big', models.BigIntegerField()),
-                ('binary', models.BinaryField(max_length=12)),
-                ('boolean', models.BooleanField()),
-                ('char', models.CharField(max_length=6)),
-                ('date', models.DateField()),
-                ('datetime', models.DateTimeField()),
-                ('decimal', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('duration', models.DurationField()),
-                ('email', models.EmailField(max_length=24)),
-                ('floating', models.FloatField()),
-                ('ip_both', models.GenericIPAddressField()),
-                ('ip_v4', models.GenericIPAddressField(protocol='IPv4')),
-                ('ip_v6', models.GenericIPAddressField(protocol='IPv6')),
-                ('integer', models.IntegerField()),
-                ('json', models.JSONField()),
-                ('positive_big', models.PositiveBigIntegerField()),
-                ('positive', models.PositiveIntegerField()),
-                ('positive_small', models.PositiveSmallIntegerField()),
-                ('slug', models.SlugField(max_length=10)),
-                ('small', models.SmallIntegerField()),
-                ('text', models.TextField()),
-                ('time', models.TimeField()),
-                ('url', models.URLField(max_length=30)),
-                ('uuid', models.UUIDField()),
-                ('upper', tests.factoryapp.fields.UpperCharField(max_length=20)),
-                ('legacy', tests.factoryapp.fields.LegacyIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("big", models.BigIntegerField()),
+                ("binary", models.BinaryField(max_length=12)),
+                ("boolean", models.BooleanField()),
+                ("char", models.CharField(max_length=6)),
+                ("date", models.DateField()),
+                ("datetime", models.DateTimeField()),
+                ("decimal", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("duration", models.DurationField()),
+                ("email", models.EmailField(max_length=24)),
+                ("floating", models.FloatField()),
+                ("ip_both", models.GenericIPAddressField()),
+                ("ip_v4", models.GenericIPAddressField(protocol="IPv4")),
+                ("ip_v6", models.GenericIPAddressField(protocol="IPv6")),
+                ("integer", models.IntegerField()),
+                ("json", models.JSONField()),
+                ("positive_big", models.PositiveBigIntegerField()),
+                ("positive", models.PositiveIntegerField()),
+                ("positive_small", models.PositiveSmallIntegerField()),
+                ("slug", models.SlugField(max_length=10)),
+                ("small", models.SmallIntegerField()),
+                ("text", models.TextField()),
+                ("time", models.TimeField()),
+                ("url", models.URLField(max_length=30)),
+                ("uuid", models.UUIDField()),
+                ("upper", tests.factoryapp.fields.UpperCharField(max_length=20)),
+                ("legacy", tests.factoryapp.fields.LegacyIntegerField()),
             ],
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document', models.FileField(upload_to='docs')),
-                ('picture', models.ImageField(height_field='picture_height', upload_to='pictures', width_field='picture_width')),
-                ('picture_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('picture_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('source', models.FilePathField(match='\\.txt$', max_length=300, path=tests.factoryapp.models.files_dir, recursive=True)),
-                ('folder', models.FilePathField(allow_files=False, allow_folders=True, max_length=300, path=tests.factoryapp.models.files_dir)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("document", models.FileField(upload_to="docs")),
+                (
+                    "picture",
+                    models.ImageField(height_field="picture_height", upload_to="pictures", width_field="picture_width"),
+                ),
+                ("picture_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("picture_height", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "source",
+                    models.FilePathField(
+                        match="\\.txt$", max_length=300, path=tests.factoryapp.models.files_dir, recursive=True
+                    ),
+                ),
+                (
+                    "folder",
+                    models.FilePathField(
+                        allow_files=False, allow_folders=True, max_length=300, path=tests.factoryapp.models.files_dir
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
             ],
         ),
         migrations.CreateModel(
-            name='Chicken',
+            name="Chicken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
             ],
         ),
         migrations.CreateModel(
-            name='Choicy',
+            name="Choicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('live', 'Live')], max_length=10)),
-                ('priority', models.IntegerField(choices=[(3, 'Low'), (1, 'High')])),
-                ('grouped', models.CharField(choices=[('Audio', [('cd', 'CD'), ('lp', 'Vinyl')]), ('dvd', 'DVD')], max_length=5)),
-                ('blank_first', models.CharField(choices=[('', '---'), ('x', 'X')], max_length=5)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("status", models.CharField(choices=[("draft", "Draft"), ("live", "Live")], max_length=10)),
+                ("priority", models.IntegerField(choices=[(3, "Low"), (1, "High")])),
+                (
+                    "grouped",
+                    models.CharField(
+                        choices=[("Audio", [("cd", "CD"), ("lp", "Vinyl")]), ("dvd", "DVD")], max_length=5
+                    ),
+                ),
+                ("blank_first", models.CharField(choices=[("", "---"), ("x", "X")], max_length=5)),
             ],
         ),
         migrations.CreateModel(
-            name='Club',
+            name="Club",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50)),
             ],
         ),
         migrations.CreateModel(
-            name='Computed',
+            name="Computed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('width', models.IntegerField()),
-                ('height', models.IntegerField()),
-                ('area', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('width'), '*', models.F('height')), output_field=models.IntegerField())),
-                ('answer', models.IntegerField(db_default=42)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("width", models.IntegerField()),
+                ("height", models.IntegerField()),
+                (
+                    "area",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            models.F("width"), "*", models.F("height")
+                        ),
+                        output_field=models.IntegerField(),
+                    ),
+                ),
+                ("answer", models.IntegerField(db_default=42)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Impossible',
+            name="Impossible",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short', models.CharField(max_length=20, validators=[django.core.validators.MinLengthValidator(25)])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("short", models.CharField(max_length=20, validators=[django.core.validators.MinLengthValidator(25)])),
             ],
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('active', models.BooleanField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("active", models.BooleanField()),
             ],
         ),
         migrations.CreateModel(
-            name='Opaque',
+            name="Opaque",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('blob', tests.factoryapp.fields.OpaqueField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("blob", tests.factoryapp.fields.OpaqueField()),
             ],
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50)),
             ],
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=50)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=50)),
             ],
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('pk', models.CompositePrimaryKey('product', 'version', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('product', models.CharField(max_length=20)),
-                ('version', models.PositiveSmallIntegerField()),
-                ('notes', models.TextField()),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "product", "version", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("product", models.CharField(max_length=20)),
+                ("version", models.PositiveSmallIntegerField()),
+                ("notes", models.TextField()),
             ],
         ),
         migrations.CreateModel(
-            name='Seat',
+            name="Seat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True, validators=[django.core.validators.MaxValueValidator(3)])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        unique=True, validators=[django.core.validators.MaxValueValidator(3)]
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Switch',
+            name="Switch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.BooleanField(unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("on", models.BooleanField(unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=20)),
             ],
         ),
         migrations.CreateModel(
-            name='UniqueColumns',
+            name="UniqueColumns",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=8, unique=True)),
-                ('number', models.SmallIntegerField(unique=True)),
-                ('day', models.DateField(unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=8, unique=True)),
+                ("number", models.SmallIntegerField(unique=True)),
+                ("day", models.DateField(unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Validated',
+            name="Validated",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10, validators=[django.core.validators.RegexValidator('^[A-Z]{3}[0-9]+$')])),
-                ('digits', models.CharField(max_length=8, validators=[django.core.validators.RegexValidator('^[0-9]+$')])),
-                ('score', models.IntegerField(validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(20)])),
-                ('long_text', models.CharField(max_length=40, validators=[django.core.validators.MinLengthValidator(25)])),
-                ('price', models.DecimalField(decimal_places=2, max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.50'))])),
-                ('ratio', models.FloatField(validators=[django.core.validators.MaxValueValidator(2.0)])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=10, validators=[django.core.validators.RegexValidator("^[A-Z]{3}[0-9]+$")]
+                    ),
+                ),
+                (
+                    "digits",
+                    models.CharField(max_length=8, validators=[django.core.validators.RegexValidator("^[0-9]+$")]),
+                ),
+                (
+                    "score",
+                    models.IntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(20),
+                        ]
+                    ),
+                ),
+                (
+                    "long_text",
+                    models.CharField(max_length=40, validators=[django.core.validators.MinLengthValidator(25)]),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=4,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.50"))],
+                    ),
+                ),
+                ("ratio", models.FloatField(validators=[django.core.validators.MaxValueValidator(2.0)])),
             ],
         ),
         migrations.CreateModel(
-            name='Volunteer',
+            name="Volunteer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('active', models.BooleanField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("active", models.BooleanField()),
             ],
         ),
         migrations.CreateModel(
-            name='AuthorProxy',
+            name="AuthorProxy",
+            fields=[],
+            options={
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
+            },
+            bases=("factoryapp.author",),
+        ),
+        migrations.CreateModel(
+            name="Book",
             fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=100)),
+                ("pages", models.IntegerField()),
+                ("price", models.DecimalField(decimal_places=2, max_digits=8)),
+                ("published", models.DateField()),
+                ("is_active", models.BooleanField()),
+                ("author", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.author")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Checked",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.IntegerField()),
+                ("low", models.DecimalField(decimal_places=2, max_digits=6)),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("kind", models.CharField(max_length=5)),
+                ("first", models.DateField()),
+                ("last", models.DateField()),
             ],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
-            },
-            bases=('factoryapp.author',),
-        ),
-        migrations.CreateModel(
-            name='Book',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100)),
-                ('pages', models.IntegerField()),
-                ('price', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('published', models.DateField()),
-                ('is_active', models.BooleanField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.author')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Checked',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.IntegerField()),
-                ('low', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('kind', models.CharField(max_length=5)),
-                ('first', models.DateField()),
-                ('last', models.DateField()),
-            ],
-            options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 1000)), name='checked_amount'), models.CheckConstraint(condition=models.Q(('low__range', (Decimal('-5'), Decimal('-1')))), name='checked_low'), models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='checked_end_after_start'), models.CheckConstraint(condition=models.Q(('kind__in', ['a', 'b'])), name='checked_kind'), models.CheckConstraint(condition=models.Q(('last__gte', django.db.models.expressions.CombinedExpression(models.F('first'), '+', models.Value(datetime.timedelta(days=7))))), name='checked_week')],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("amount__gte", 1000)), name="checked_amount"),
+                    models.CheckConstraint(
+                        condition=models.Q(("low__range", (Decimal("-5"), Decimal("-1")))), name="checked_low"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gt", models.F("start"))), name="checked_end_after_start"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("kind__in", ["a", "b"])), name="checked_kind"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "last__gte",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("first"), "+", models.Value(datetime.timedelta(days=7))
+                                ),
+                            )
+                        ),
+                        name="checked_week",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveIntegerField()),
-                ('text', models.CharField(max_length=50)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("object_id", models.PositiveIntegerField()),
+                ("text", models.CharField(max_length=50)),
+                (
+                    "content_type",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Egg',
+            name="Egg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chicken', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='eggs', to='factoryapp.chicken')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "chicken",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="eggs", to="factoryapp.chicken"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='chicken',
-            name='egg',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='factoryapp.egg'),
+            model_name="chicken",
+            name="egg",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="factoryapp.egg"
+            ),
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_id', models.CharField(max_length=40)),
-                ('kind', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("target_id", models.CharField(max_length=40)),
+                ("kind", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="contenttypes.contenttype")),
             ],
         ),
         migrations.CreateModel(
-            name='Node',
+            name="Node",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20)),
-                ('parent', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='factoryapp.node')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=20)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="factoryapp.node",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Optional',
+            name="Optional",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('null_and_blank', models.CharField(blank=True, max_length=20, null=True)),
-                ('null_only', models.CharField(max_length=20, null=True)),
-                ('blank_only', models.CharField(blank=True, max_length=20)),
-                ('with_default', models.IntegerField(default=7)),
-                ('with_callable_default', models.CharField(default=tests.factoryapp.models.default_label, max_length=20)),
-                ('nullable_author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='factoryapp.author')),
-                ('optional_author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='factoryapp.author')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("null_and_blank", models.CharField(blank=True, max_length=20, null=True)),
+                ("null_only", models.CharField(max_length=20, null=True)),
+                ("blank_only", models.CharField(blank=True, max_length=20)),
+                ("with_default", models.IntegerField(default=7)),
+                (
+                    "with_callable_default",
+                    models.CharField(default=tests.factoryapp.models.default_label, max_length=20),
+                ),
+                (
+                    "nullable_author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="factoryapp.author",
+                    ),
+                ),
+                (
+                    "optional_author",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="factoryapp.author"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Ouroboros',
+            name="Ouroboros",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tail', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.ouroboros')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tail", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.ouroboros")),
             ],
         ),
         migrations.CreateModel(
-            name='Pal',
+            name="Pal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=20)),
-                ('friends', models.ManyToManyField(to='factoryapp.pal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=20)),
+                ("friends", models.ManyToManyField(to="factoryapp.pal")),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('member', 'Member'), ('chair', 'Chair')], max_length=10)),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.club')),
-                ('inviter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='factoryapp.person')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("member", "Member"), ("chair", "Chair")], max_length=10)),
+                ("club", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.club")),
+                (
+                    "inviter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="factoryapp.person"
+                    ),
+                ),
+                ("person", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.person")),
             ],
         ),
         migrations.AddField(
-            model_name='club',
-            name='members',
-            field=models.ManyToManyField(through='factoryapp.Membership', through_fields=('club', 'person'), to='factoryapp.person'),
+            model_name="club",
+            name="members",
+            field=models.ManyToManyField(
+                through="factoryapp.Membership", through_fields=("club", "person"), to="factoryapp.person"
+            ),
         ),
         migrations.CreateModel(
-            name='Restaurant',
+            name="Restaurant",
             fields=[
-                ('place_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='factoryapp.place')),
-                ('serves_pizza', models.BooleanField()),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(5)])),
+                (
+                    "place_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to="factoryapp.place",
+                    ),
+                ),
+                ("serves_pizza", models.BooleanField()),
+                ("rating", models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(5)])),
             ],
-            bases=('factoryapp.place',),
+            bases=("factoryapp.place",),
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bio', models.TextField()),
-                ('owner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.author')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Article',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=50)),
-                ('nullable_tags', models.ManyToManyField(null=True, related_name='+', to='factoryapp.tag')),
-                ('tags', models.ManyToManyField(to='factoryapp.tag')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Team',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='led', to='factoryapp.member')),
-                ('mascots', models.ManyToManyField(to='factoryapp.tag')),
-                ('people', models.ManyToManyField(to='factoryapp.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("bio", models.TextField()),
+                ("owner", models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.author")),
             ],
         ),
         migrations.CreateModel(
-            name='UniqueFlags',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flag', models.BooleanField()),
-                ('level', models.CharField(choices=[('low', 'Low'), ('high', 'High')], max_length=5)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=50)),
+                ("nullable_tags", models.ManyToManyField(null=True, related_name="+", to="factoryapp.tag")),
+                ("tags", models.ManyToManyField(to="factoryapp.tag")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Team",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="led", to="factoryapp.member"
+                    ),
+                ),
+                ("mascots", models.ManyToManyField(to="factoryapp.tag")),
+                ("people", models.ManyToManyField(to="factoryapp.member")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="UniqueFlags",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("flag", models.BooleanField()),
+                ("level", models.CharField(choices=[("low", "Low"), ("high", "High")], max_length=5)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('flag', 'level'), name='uniqueflags_flag_level')],
+                "constraints": [models.UniqueConstraint(fields=("flag", "level"), name="uniqueflags_flag_level")],
             },
         ),
         migrations.CreateModel(
-            name='Unsatisfiable',
+            name="Unsatisfiable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.IntegerField()),
-                ('other', models.IntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.IntegerField()),
+                ("other", models.IntegerField()),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('value__gt', models.F('other')), ('other__gt', models.F('value'))), name='unsatisfiable')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("value__gt", models.F("other")), ("other__gt", models.F("value"))),
+                        name="unsatisfiable",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UniqueTogether',
+            name="UniqueTogether",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flag', models.BooleanField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='factoryapp.author')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("flag", models.BooleanField()),
+                ("author", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="factoryapp.author")),
             ],
             options={
-                'unique_together': {('author', 'flag')},
+                "unique_together": {("author", "flag")},
             },
         ),
     ]

@@ -1,0 +1,283 @@
+"""
+The admin's extra views: everything that shows stored bytes (download, preview, the image
+thumbnail, the delivery's zip, the comparison of two deliveries) and "verify now".
+
+Each view is mounted by a ModelAdmin (deliveries/admin.py) through ``admin_site.admin_view``, so
+anonymous users and inactive or non-staff users are sent to the login page. Every view then
+requires the view (or change) permission on FileMeta and answers 403 without it. Missing or
+unreadable bytes give a clear page, never a server error.
+"""
+
+import logging
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from ..integrity import verify_filemeta
+from ..models import FileMeta
+from ..serving import compare, downloads, previews, zipstream
+from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes", "report_outcome", "verify_many"]
+
+
+def can_view_bytes(user):
+    """May ``user`` see stored bytes? Active staff with the view or change permission on FileMeta."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.has_perm("deliveries.view_filemeta") or user.has_perm("deliveries.change_filemeta"))
+    )
+
+
+def _require_bytes_permission(request):
+    if not can_view_bytes(request.user):
+        raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
+
+
+def verify_many(filemetas):
+    """Verify every FileMeta of ``filemetas`` (an iterable); return a Counter of their new statuses."""
+    outcome = Counter()
+    for filemeta in filemetas:
+        outcome[verify_filemeta(filemeta).status] += 1
+    return outcome
+
+
+def describe_outcome(outcome):
+    """ "3 intact, 1 missing, 0 corrupt" from a Counter of statuses."""
+    parts = [f"{outcome.get(status, 0)} {status}" for status in ("intact", "missing", "corrupt")]
+    return ", ".join(parts)
+
+
+def report_outcome(model_admin, request, outcome):
+    """Tell the user how a verification went, as an admin message of the right level."""
+    total = sum(outcome.values())
+    text = f"Verified {total} file{'s' if total != 1 else ''}: {describe_outcome(outcome)}."
+    level = messages.SUCCESS if outcome.get("intact", 0) == total else messages.WARNING
+    model_admin.message_user(request, text, level)
+
+
+def _unavailable(request, model_admin, obj, reason, status):
+    """The clear page shown instead of bytes that cannot be served (of a FileMeta or a Delivery)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": obj._meta,
+        "title": f"The bytes of {obj} are unavailable",
+        "subject": str(obj),
+        "filemeta": obj if isinstance(obj, FileMeta) else None,
+        "reason": reason,
+        "store": FileMeta.deliverystore.describe(),
+        "change_url": reverse(f"admin:deliveries_{obj._meta.model_name}_change", args=[obj.pk]),
+    }
+    return TemplateResponse(request, "admin/deliveries/bytes_unavailable.html", context, status=status)
+
+
+def _store_failed(request, model_admin, obj, error):
+    """The store failed (I/O error, server unreachable): a 503 page that says so, never a 500."""
+    logger.exception("Could not read the bytes of %s %s", obj._meta.model_name, obj.pk)
+    return _unavailable(request, model_admin, obj, f"The store could not be read: {error.strerror or error}.", 503)
+
+
+def _missing_reason(filemeta):
+    return (
+        f"The store has no bytes for this file (key {filemeta.key}). They were lost or removed outside "
+        "the application; `manage.py checkstore` lists every such file."
+    )
+
+
+class BytesViewsMixin:
+    """What every byte view of a ModelAdmin starts with."""
+
+    def has_verify_permission(self, request):
+        """The "verify" action permission: reading files' bytes needs the file permission too."""
+        return can_view_bytes(request.user) and self.has_view_or_change_permission(request)
+
+    def get_object_showing_bytes(self, request, object_id):
+        """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
+        _require_bytes_permission(request)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id!r}.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+
+class FileMetaViews(BytesViewsMixin):
+    """The byte views of one FileMeta; mixed into FileMetaAdmin."""
+
+    def download_view(self, request, object_id):
+        """
+        The bytes as an attachment: streamed, with Range, ETag and safe headers; or, for big files
+        when DELIVERY_STORE_PRESIGNED_DOWNLOADS is on and the store can sign URLs, a redirect to
+        a short-lived presigned URL, after the same checks.
+        """
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        if filemeta.status == FileMeta.Status.CORRUPT and "anyway" not in request.GET:
+            return _unavailable(
+                request,
+                self,
+                filemeta,
+                "The last verification found these bytes corrupt (their size or SHA-256 differs from the "
+                "recorded one). You can still download what the store holds.",
+                409,
+            )
+        try:
+            redirect = downloads.presigned_redirect(request, filemeta, downloads.PresignedDownloads.from_settings())
+            return redirect or downloads.download_response(request, filemeta)
+        except DeliveryStoreFileNotFound:
+            return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
+        except OSError as e:
+            return _store_failed(request, self, filemeta, e)
+        except InvalidStoreError as e:  # the store could not sign a download URL
+            logger.exception("Could not sign a download URL for file %s", filemeta.pk)
+            return _unavailable(request, self, filemeta, str(e), 503)
+
+    def preview_view(self, request, object_id):
+        """A page showing the bytes: highlighted text, an image, or a hex dump (?mode=hex&offset=N)."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            **self.preview_context(request, filemeta),
+            "opts": self.opts,
+            "original": filemeta,
+            "title": f"Preview of {filemeta.filename}",
+        }
+        return TemplateResponse(request, "admin/deliveries/filemeta/preview.html", context)
+
+    def preview_context(self, request, filemeta):
+        """Template context for the preview fragment: the Preview, or why there is none."""
+        mode = "hex" if request.GET.get("mode") == "hex" else None
+        context = {
+            "filemeta": filemeta,
+            "highlight_css": previews.highlight_css(),
+            "preview_url": reverse("admin:deliveries_filemeta_preview", args=[filemeta.pk]),
+            "image_url": reverse("admin:deliveries_filemeta_preview_image", args=[filemeta.pk]),
+            "download_url": reverse("admin:deliveries_filemeta_download", args=[filemeta.pk]),
+        }
+        try:
+            context["preview"] = previews.build_preview(filemeta, mode=mode, offset=request.GET.get("offset", 0))
+        except DeliveryStoreFileNotFound:
+            context["preview_error"] = _missing_reason(filemeta)
+        except OSError as e:
+            logger.exception("Could not read the bytes of file %s", filemeta.pk)
+            context["preview_error"] = f"The store could not be read: {e.strerror or e}."
+        return context
+
+    def preview_image_view(self, request, object_id):
+        """A PNG thumbnail of a raster image, re-encoded under a pixel cap; inline but sandboxed."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        try:
+            png = previews.image_thumbnail(filemeta)
+        except DeliveryStoreFileNotFound:
+            return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
+        except previews.ImagePreviewError as e:
+            return _unavailable(request, self, filemeta, str(e), 415)
+        except OSError as e:
+            return _store_failed(request, self, filemeta, e)
+        response = HttpResponse(png, content_type="image/png")
+        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
+            response[name] = value
+        response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
+        return response
+
+    def verify_view(self, request, object_id):
+        """POST: re-read the bytes, check size and SHA-256, record and report the outcome."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        result = verify_filemeta(filemeta)
+        if result.ok:
+            self.message_user(
+                request, f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request, f"Verified {filemeta.filename}: {result.status} ({result.detail}).", messages.ERROR
+            )
+        return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
+
+    def byte_urls(self):
+        """URL patterns of these views; they must come before the admin's catch-all patterns."""
+        from django.urls import path
+
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/download/",
+                wrap(require_safe(self.download_view), cacheable=True),
+                name="deliveries_filemeta_download",
+            ),
+            path("<path:object_id>/preview/", wrap(require_GET(self.preview_view)), name="deliveries_filemeta_preview"),
+            path(
+                "<path:object_id>/preview/image/",
+                wrap(require_GET(self.preview_image_view), cacheable=True),
+                name="deliveries_filemeta_preview_image",
+            ),
+            path("<path:object_id>/verify/", wrap(require_POST(self.verify_view)), name="deliveries_filemeta_verify"),
+        ]
+
+
+class DeliveryViews(BytesViewsMixin):
+    """The zip of a delivery and its comparison with the previous one; mixed into DeliveryAdmin."""
+
+    def zip_view(self, request, object_id):
+        """All files of the delivery as one zip, streamed; a clear page if any bytes are missing."""
+        delivery = self.get_object_showing_bytes(request, object_id)
+        store = FileMeta.deliverystore
+        members = zipstream.delivery_members(delivery)
+        try:
+            missing = [m.filemeta for m in members if not store.exists(m.filemeta)]
+        except OSError as e:
+            return _store_failed(request, self, delivery, e)
+        if missing:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": delivery,
+                "title": f"Cannot zip {delivery}",
+                "missing": missing,
+                "store": store.describe(),
+            }
+            return TemplateResponse(request, "admin/deliveries/delivery/zip_missing.html", context, status=404)
+        response = StreamingHttpResponse(zipstream.iter_zip(members, store), content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(True, f"{zipstream.folder_name(delivery)}.zip")
+        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
+            response[name] = value
+        logger.info("download: zip of delivery %s (%d files) by user %s", delivery.pk, len(members), request.user.pk)
+        return response
+
+    def compare_view(self, request, object_id):
+        """Files added, removed and changed since the previous delivery, with diffs of text files."""
+        delivery = self.get_object_showing_bytes(request, object_id)
+        previous = compare.previous_delivery(delivery)
+        try:
+            comparison = compare.compare_deliveries(previous, delivery)
+        except OSError as e:  # a file vanished meanwhile, or the store failed
+            return _store_failed(request, self, delivery, e)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": delivery,
+            "title": f"Compare {delivery} with the previous delivery",
+            "previous": previous,
+            "comparison": comparison,
+            "highlight_css": previews.highlight_css(),
+        }
+        return TemplateResponse(request, "admin/deliveries/delivery/compare.html", context)
+
+    def byte_urls(self):
+        from django.urls import path
+
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/download/", wrap(require_GET(self.zip_view)), name="deliveries_delivery_download"),
+            path("<path:object_id>/compare/", wrap(require_GET(self.compare_view)), name="deliveries_delivery_compare"),
+        ]

@@ -1,0 +1,392 @@
+"""
+Seed data through the project's generic factory (``factory/``): the logic of ``manage.py seedfactory``.
+
+* ``seed_demo(size, seed)``: a realistic demo: subjects, periods, assignments, groups with
+  candidates and examiners, deliveries spread over each assignment's weeks, and the files
+  students hand in (source code, text, PDFs, images, zips) written through the DeliveryStore
+  with their real size and SHA-256. Rows go in with the factory's bulk mode, level by level,
+  each row's planned values handed to the factory through a model generator; the bytes come
+  from a small pool of generated contents (``demo_contents``), so a large demo is bounded by
+  writing files, not by making them.
+* ``seed_model(label, count, values)`` (``deliveries.seeding.any_model``): any installed model.
+
+Every value is drawn from the factory's seeded random and dates from a fixed calendar (the
+2026 academic year), never from the clock: the same seed gives the same rows and bytes on
+every run. A failure leaves nothing: the rows are in one transaction, and bytes already
+written are removed when it rolls back.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from factory import Factory
+
+from ..models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
+from ..operations.progress import no_progress
+from ..stores import DeliveryStoreFileNotFound
+from .contents import KINDS, ContentPool
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "SIZES",
+    "DemoSize",
+    "SeedError",
+    "SeedReport",
+    "bulk_make",
+    "demo_counts",
+    "demo_is_empty",
+    "flush_demo",
+    "seed_demo",
+]
+
+DEMO_EMAIL_DOMAIN = "demo.example.org"  # marks the demo's users, so --flush removes only those
+DEMO_PASSWORD = "!demo-user-no-login"  # an unusable password hash: demo users cannot log in
+TERMS = (  # (short name, long name, start, end): the fixed calendar every demo date comes from
+    ("h2026", "Autumn 2026", datetime(2026, 8, 17, tzinfo=UTC), datetime(2026, 12, 18, tzinfo=UTC)),
+    ("v2026", "Spring 2026", datetime(2026, 1, 12, tzinfo=UTC), datetime(2026, 6, 19, tzinfo=UTC)),
+)
+SUBJECTS = (
+    ("inf1000", "Introduction to programming"),
+    ("in2010", "Algorithms and data structures"),
+    ("in2090", "Databases and data modelling"),
+    ("in3030", "Efficient parallel programming"),
+    ("inf1010", "Object-oriented programming"),
+    ("mat1100", "Calculus"),
+    ("stk1100", "Probability and statistics"),
+    ("in3230", "Computer networks"),
+    ("in4080", "Natural language processing"),
+    ("fys1120", "Electromagnetism"),
+    ("in1140", "Introduction to language technology"),
+    ("in5170", "Models of concurrency"),
+)
+FIRST_NAMES = (
+    "Ada Alan Amira Anders Astrid Bjorn Chen Dina Emil Eva Farah Henrik Ida Ingrid Jonas Kari Lars Leah Liam "
+    "Maja Mohammed Nora Ola Oskar Priya Ragnhild Sara Sofie Thea Tobias Vilde Yusuf"
+).split()
+LAST_NAMES = (
+    "Andersen Berg Dahl Eriksen Haugen Hansen Johansen Kaur Khan Larsen Lie Moen Nguyen Nilsen Olsen Pedersen "
+    "Solberg Strand Tran Vik Wang"
+).split()
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    subjects: int
+    periods: int  # per subject
+    assignments: int  # per period
+    groups: int  # per assignment
+    students: int
+    examiners: int
+    members: tuple  # (min, max) candidates per group
+    deliveries: tuple  # (min, max) per group
+    files: tuple  # (min, max) per delivery
+    variants: int  # contents made per kind
+
+
+SIZES = {
+    "small": DemoSize(2, 1, 2, 4, 12, 3, (1, 2), (1, 2), (2, 4), 3),
+    "medium": DemoSize(4, 2, 4, 40, 300, 12, (1, 3), (1, 3), (2, 5), 12),
+    # 10 x 2 x 5 x 100 = 10,000 groups x 2 deliveries x at least 5 files: >= 100,000 files.
+    "large": DemoSize(10, 2, 5, 100, 2000, 40, (1, 3), (2, 2), (5, 6), 32),
+}
+
+
+class SeedError(Exception):
+    """Seeding was refused or failed; the message says why and what to do. Nothing was written."""
+
+
+@dataclass
+class SeedReport:
+    counts: dict = field(default_factory=dict)  # model label -> rows made
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def line(self):
+        parts = ", ".join(f"{n:,} {label}" for label, n in self.counts.items())
+        return f"{parts}; {self.files:,} files ({self.bytes / 1024 / 1024:,.1f} MiB) in {self.seconds:.1f} s"
+
+
+def demo_is_empty():
+    """True when there is no demo (no Subject) yet: what ``seedfactory --if-empty`` asks."""
+    return not Subject.objects.exists()
+
+
+def demo_counts():
+    """What ``flush_demo`` would remove."""
+    return {
+        "subjects": Subject.objects.count(),
+        "files": FileMeta.objects.count(),
+        "demo users": get_user_model().objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").count(),
+    }
+
+
+def flush_demo():
+    """Delete every subject (and all below it, bytes included) and the demo's users."""
+    with transaction.atomic():
+        Subject.objects.all().delete()
+        get_user_model().objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+
+
+# ---- making rows through the factory ----------------------------------------------------------
+
+
+def bulk_make(factory, model, rows):
+    """
+    Insert one ``model`` row per dict in ``rows`` with the factory's bulk mode: the factory fills
+    every field a dict leaves out, exactly as it would for ``make``. Returns the saved instances.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    pending = iter(rows)
+
+    def generate(factory, **attrs):
+        return factory.prepare_fields(model, **attrs, **next(pending))
+
+    previous = factory.model_generators.get(model)
+    factory.model_generators[model] = generate
+    try:
+        return factory.make(len(rows), model, _bulk=True)
+    finally:
+        if previous is None:
+            del factory.model_generators[model]
+        else:
+            factory.model_generators[model] = previous
+
+
+class _DemoPlan:
+    """Draws the demo, level by level, from the factory's random; knows nothing of the database."""
+
+    def __init__(self, factory, size, batch):
+        self.factory, self.rng, self.size, self.batch = factory, factory.random, size, batch
+        self.suffix = "" if batch == 1 else f"-b{batch}"
+        self._usernames = set()
+
+    def users(self, count):
+        rows, seen = [], self._usernames
+        for _ in range(count):
+            first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+            username = f"{first}.{last}".lower()
+            while username in seen:
+                username = f"{first}.{last}{self.rng.randint(2, 999)}".lower()
+            seen.add(username)
+            username += self.suffix.replace("-", ".")
+            rows.append(
+                {
+                    "username": username,
+                    "first_name": first,
+                    "last_name": last,
+                    "password": DEMO_PASSWORD,
+                    "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
+                    "date_joined": TERMS[1][2] - timedelta(days=30),
+                    "is_staff": False,
+                    "is_active": True,
+                }
+            )
+        return rows
+
+    def subjects(self):
+        return [
+            {"short_name": code + self.suffix, "long_name": title} for code, title in SUBJECTS[: self.size.subjects]
+        ]
+
+    def periods(self, subjects):
+        return [
+            {"subject": subject, "short_name": short, "long_name": long, "start_time": start, "end_time": end}
+            for subject in subjects
+            for short, long, start, end in TERMS[: self.size.periods]
+        ]
+
+    def assignments(self, periods):
+        rows = []
+        for period in periods:
+            weeks = (period.end_time - period.start_time).days // 7
+            step = max(weeks // (self.size.assignments + 1), 1)
+            for a in range(1, self.size.assignments + 1):
+                published = period.start_time + timedelta(weeks=step * (a - 1), hours=self.rng.randint(8, 14))
+                deadline = published + timedelta(weeks=step, hours=self.rng.randint(0, 12))
+                rows.append(
+                    {
+                        "period": period,
+                        "short_name": f"oblig{a}",
+                        "long_name": f"Obligatory assignment {a}",
+                        "publishing_time": published,
+                        "first_deadline": deadline,
+                    }
+                )
+        return rows
+
+    def groups(self, assignments, students):
+        """Group rows, and per group its candidates, its examiner and its delivery count."""
+        rows, members = [], []
+        cohort_size = min(len(students), self.size.groups * self.size.members[1])
+        for assignment in assignments:
+            cohort = self.rng.sample(students, cohort_size)
+            taken = 0
+            for g in range(1, self.size.groups + 1):
+                n = self.rng.randint(*self.size.members)
+                group_students = cohort[taken : taken + n] or [cohort[(g - 1) % len(cohort)]]
+                taken += n
+                rows.append(
+                    {
+                        "assignment": assignment,
+                        "name": f"group {g}",
+                        "last_delivery_number": self.rng.randint(*self.size.deliveries),
+                    }
+                )
+                members.append(group_students)
+        return rows, members
+
+    def deliveries(self, groups, members):
+        rows = []
+        for group, students in zip(groups, members):
+            assignment = group.assignment
+            span = (assignment.first_deadline - assignment.publishing_time).total_seconds()
+            offsets = sorted(self.rng.uniform(0.2, 1.05) * span for _ in range(group.last_delivery_number))
+            for number, offset in enumerate(offsets, 1):
+                rows.append(
+                    {
+                        "assignment_group": group,
+                        "number": number,
+                        "delivered_by": self.rng.choice(students),
+                        "time_of_delivery": assignment.publishing_time + timedelta(seconds=int(offset)),
+                        "successful": True,
+                    }
+                )
+        return rows
+
+    def files(self, deliveries, pool):
+        """FileMeta rows and, in the same order, the Content each one's bytes will be."""
+        rows, contents = [], []
+        kinds = sorted(KINDS)
+        for delivery in deliveries:
+            for kind in self.rng.sample(kinds, self.rng.randint(*self.size.files)):
+                content = pool.pick(kind)
+                filename = self.rng.choice(KINDS[kind][1])
+                rows.append(
+                    {
+                        "delivery": delivery,
+                        "filename": filename,
+                        "size": content.size,
+                        "checksum": content.checksum,
+                        "content_type": content.content_type(filename),
+                        "created": delivery.time_of_delivery,
+                    }
+                )
+                contents.append(content)
+        return rows, contents
+
+
+def _next_batch():
+    """1 for the first demo; with --append, the first batch whose subject names are free."""
+    if demo_is_empty():
+        return 1
+    batch = 2
+    while Subject.objects.filter(short_name=f"{SUBJECTS[0][0]}-b{batch}").exists():
+        batch += 1
+    return batch
+
+
+def seed_demo(size="small", seed=0, *, append=False, progress=no_progress):
+    """
+    Seed the demo of ``size`` (small, medium or large) from ``seed``; return a SeedReport.
+    Refuses (SeedError) when a demo exists, unless ``append`` (then it adds a batch with its own
+    names). ``progress(total=, unit=, desc=)`` shows the files being written.
+    """
+    if size not in SIZES:
+        raise SeedError(f"Unknown demo size {size!r}; choose one of {', '.join(SIZES)}.")
+    if not append and not demo_is_empty():
+        raise SeedError(
+            f"The database holds a demo already ({Subject.objects.count()} subjects). Pass --append to add "
+            "another batch, or --flush to replace it."
+        )
+    clock = time.perf_counter()
+    store = FileMeta.deliverystore
+    factory = Factory(seed=seed)
+    report = SeedReport()
+    written = []
+    try:
+        with transaction.atomic():
+            plan = _DemoPlan(factory, SIZES[size], _next_batch())
+            contents = _make_rows(factory, plan, report)
+            _write_bytes(store, contents, report, written, progress)
+    except BaseException:
+        remove_written(store, written)
+        raise
+    report.seconds = time.perf_counter() - clock
+    return report
+
+
+def _make_rows(factory, plan, report):
+    """Insert every level of the demo; return [(FileMeta, Content)] for the bytes to write."""
+    User = get_user_model()
+    students = bulk_make(factory, User, plan.users(plan.size.students))
+    examiners = bulk_make(factory, User, plan.users(plan.size.examiners))
+    subjects = bulk_make(factory, Subject, plan.subjects())
+    periods = bulk_make(factory, Period, plan.periods(subjects))
+    assignments = bulk_make(factory, Assignment, plan.assignments(periods))
+    group_rows, members = plan.groups(assignments, students)
+    groups = bulk_make(factory, AssignmentGroup, group_rows)
+    candidates = bulk_make(
+        factory,
+        Candidate,
+        (
+            {"assignment_group": g, "user": s, "candidate_id": f"C{plan.rng.randint(10000, 99999)}"}
+            for g, group_students in zip(groups, members)
+            for s in group_students
+        ),
+    )
+    Examiner = AssignmentGroup.examiners.through
+    examiner_rows = bulk_make(
+        factory, Examiner, ({"assignmentgroup": g, "user": plan.rng.choice(examiners)} for g in groups)
+    )
+    deliveries = bulk_make(factory, Delivery, plan.deliveries(groups, members))
+    pool = ContentPool(plan.rng, plan.size.variants)
+    file_rows, contents = plan.files(deliveries, pool)
+    filemetas = bulk_make(factory, FileMeta, file_rows)
+    made = (
+        ("users", len(students) + len(examiners)),
+        ("subjects", len(subjects)),
+        ("periods", len(periods)),
+        ("assignments", len(assignments)),
+        ("groups", len(groups)),
+        ("candidates", len(candidates)),
+        ("examiner links", len(examiner_rows)),
+        ("deliveries", len(deliveries)),
+    )
+    report.counts.update(made)
+    return list(zip(filemetas, contents))
+
+
+def _write_bytes(store, items, report, written, progress):
+    bar = progress(total=len(items), unit="files", desc="writing files")
+    try:
+        for filemeta, content in items:
+            with store.write_open(filemeta) as writer:
+                writer.write(content.data)
+            written.append(filemeta.pk)
+            report.files += 1
+            report.bytes += content.size
+            bar.update(1)
+    finally:
+        bar.close()
+
+
+def remove_written(store, keys):
+    """After a rollback: the rows are gone, so their bytes must go too (no orphans left behind)."""
+    for key in keys:
+        try:
+            store.remove(str(key))
+        except DeliveryStoreFileNotFound:
+            pass
+        except Exception:
+            logger.exception(
+                "Could not remove seeded bytes %s after a failed seed; checkstore will report an orphan.", key
+            )

@@ -1,0 +1,79 @@
+"""The admin's Store health page."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+
+from deliveries.admin_pages.health import CHART_HEIGHT, chart_bars
+from deliveries.models import StoreCheckRun
+
+
+def make_run(minutes_ago, ok=True, exit_code=0, problems_total=0, **fields):
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    return StoreCheckRun.objects.create(
+        started=started,
+        finished=started + timedelta(seconds=2),
+        level="light",
+        backend="b",
+        store="FsDeliveryStore at /srv",
+        ok=ok,
+        exit_code=exit_code,
+        problems_total=problems_total,
+        **fields,
+    )
+
+
+class TestStoreHealthPage(TestCase):
+    def setUp(self):
+        admin = get_user_model().objects.create_superuser("admin", "a@example.com", "pw")
+        self.client.force_login(admin)
+        self.url = reverse("admin:deliveries_storecheckrun_changelist")
+
+    def test_empty(self):
+        """With no run yet the page says how to run one."""
+        response = self.client.get(self.url)
+        self.assertContains(response, "<h1>Store health</h1>", html=True)
+        self.assertContains(response, "No store check has run yet.")
+
+    def test_latest_history_and_chart(self):
+        """The latest run leads, with its counts; the chart has one bar per run; the history lists them all."""
+        make_run(30)
+        make_run(20, exit_code=2, ok=False, error="Cannot list FsDeliveryStore at /srv")
+        latest = make_run(
+            10,
+            ok=False,
+            exit_code=1,
+            problems_total=3,
+            summary={"files": 12, "bytes_read": 0, "seconds": 0.1, "counts": {"MISSING": 2, "ORPHAN": 1}},
+            problems=[{"code": "MISSING", "key": "7", "filemeta": 7, "detail": "no bytes in the store"}],
+        )
+        response = self.client.get(self.url)
+        self.assertContains(response, 'Latest run: <span class="storehealth-failed">failed</span>')
+        self.assertContains(response, "<li><code>MISSING</code>: 2</li>", html=True)
+        self.assertContains(response, '<rect class="storehealth-', count=3)
+        self.assertContains(response, "</title></rect>", count=3)
+        self.assertContains(response, 'class="field-outcome"', count=3)
+        detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[latest.pk]))
+        self.assertContains(detail, "<td>no bytes in the store</td>", html=True)
+
+    def test_read_only(self):
+        """Runs are records: no add page, no saving."""
+        run = make_run(5)
+        self.assertEqual(self.client.get(reverse("admin:deliveries_storecheckrun_add")).status_code, 403)
+        self.client.post(reverse("admin:deliveries_storecheckrun_change", args=[run.pk]), {"level": "deep"})
+        run.refresh_from_db()
+        self.assertEqual(run.level, "light")
+
+
+class TestChartBars(TestCase):
+    def test_heights(self):
+        """Oldest on the left; healthy runs short, more problems taller, unavailable full height."""
+        runs = [make_run(1, ok=False, exit_code=1, problems_total=100), make_run(2, ok=False, exit_code=2), make_run(3)]
+        bars = chart_bars(runs)
+        self.assertEqual([b["outcome"] for b in bars], ["ok", "unavailable", "failed"])
+        self.assertEqual([b["height"] for b in bars], [4, CHART_HEIGHT, CHART_HEIGHT])
+        self.assertEqual([b["x"] for b in bars], [0, 18, 36])
+        self.assertEqual(chart_bars([]), [])

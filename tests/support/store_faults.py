@@ -1,0 +1,153 @@
+"""
+Fault injection for checkstore tests: a mixin that seeds a few files into a store, and helpers
+that run the command and return its exit status and JSON.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import timedelta
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+
+from deliveries import health
+from deliveries.testhelpers import make_delivery
+from tests.support.store_mixins import SwappedStoreMixin
+
+CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
+STRAY_KEY = "987654321"
+
+
+def run_checkstore(*args):
+    """Run checkstore; return (exit status, stdout). Exit 0 when it returns, else the CommandError's."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("checkstore", *args, stdout=out, stderr=err)
+    except CommandError as e:
+        return e.returncode, out.getvalue()
+    return 0, out.getvalue()
+
+
+def run_checkstore_json(*args):
+    """Run checkstore --json --min-age 0; return (exit status, parsed JSON)."""
+    status, out = run_checkstore("--json", "--min-age", "0", *args)
+    return status, json.loads(out)
+
+
+class TempDirMixin:
+    def setUp(self):
+        self.tmpdir = tempfile.mkdtemp(prefix="checkstore-")
+        self.addCleanup(shutil.rmtree, self.tmpdir, ignore_errors=True)
+        super().setUp()
+
+
+class StoreFaultsMixin(SwappedStoreMixin):
+    """
+    Seeds three files through ``get_store()`` (installed as FileMeta.deliverystore) and injects
+    the faults every backend can suffer. Subclasses add their own (leftovers, symlinks, config).
+    """
+
+    def setUp(self):
+        super().setUp()
+        delivery = make_delivery("checkstore")
+        self.files = [delivery.add_file(f"file{i}.bin", [data]) for i, data in enumerate(CONTENTS)]
+
+    def leaf_dir(self):
+        """Where (relative to an FsDeliveryStore's root) the first file lives: found, not assumed."""
+        key = str(self.files[0].pk)
+        for dirpath, _, names in os.walk(self.store.root):
+            if key in names:
+                return os.path.relpath(dirpath, self.store.root)
+        raise AssertionError(f"key {key} is not under {self.store.root}")
+
+    def check(self, **kwargs):
+        return health.check_store(self.store, **{"min_age": timedelta(0), **kwargs})
+
+    def rewrite(self, filemeta, data):
+        with self.store.write_open(filemeta) as writer:
+            writer.write(data)
+
+    def codes(self, report):
+        return sorted((str(p.code), p.filemeta) for p in report.problems)
+
+    def assert_problem(self, doc, code, filemeta, key):
+        """The JSON names exactly this one problem, with its code, FileMeta id and key."""
+        self.assertEqual([(p["code"], p["filemeta"], p["key"]) for p in doc["problems"]], [(code, filemeta, key)])
+        self.assertEqual(doc["summary"]["counts"], {code: 1})
+
+    # ---- the faults -----------------------------------------------------------------------------
+
+    def test_healthy_store(self):
+        """An intact store passes light and deep checks with exit 0 and no problems."""
+        for level in ([], ["--deep"]):
+            with self.subTest(level=level):
+                status, doc = run_checkstore_json(*level)
+                self.assertEqual((status, doc["ok"], doc["problems"]), (0, True, []))
+                self.assertEqual(doc["summary"]["files"], 3)
+        _, doc = run_checkstore_json("--deep")
+        self.assertEqual(doc["summary"]["bytes_read"], sum(map(len, CONTENTS)))
+
+    def test_deleted_bytes_are_missing(self):
+        """Bytes removed behind the database's back: MISSING, exit 1, at both levels."""
+        fm = self.files[1]
+        self.store.remove(fm)
+        for level in ([], ["--deep"]):
+            with self.subTest(level=level):
+                status, doc = run_checkstore_json(*level)
+                self.assertEqual((status, doc["ok"]), (1, False))
+                self.assert_problem(doc, "MISSING", fm.pk, str(fm.pk))
+
+    def test_stray_key_is_orphan(self):
+        """An object no FileMeta owns: ORPHAN, exit 0, exit 1 with --fail-on-orphans."""
+        self.rewrite(STRAY_KEY, b"nobody's")
+        status, doc = run_checkstore_json()
+        self.assertEqual((status, doc["ok"]), (0, True))
+        self.assert_problem(doc, "ORPHAN", None, STRAY_KEY)
+        status, doc = run_checkstore_json("--fail-on-orphans")
+        self.assertEqual((status, doc["ok"]), (1, False))
+
+    def test_truncated_is_size_mismatch(self):
+        """A shorter object: SIZE_MISMATCH from the listing alone (light), and deep."""
+        fm = self.files[2]
+        self.rewrite(fm, CONTENTS[2][:-1])
+        for level in ([], ["--deep"]):
+            with self.subTest(level=level):
+                status, doc = run_checkstore_json(*level)
+                self.assertEqual(status, 1)
+                self.assert_problem(doc, "SIZE_MISMATCH", fm.pk, str(fm.pk))
+
+    def test_flipped_byte_needs_deep(self):
+        """One flipped byte, same size: the light check cannot see it, the deep one says HASH_MISMATCH."""
+        fm = self.files[2]
+        data = bytearray(CONTENTS[2])
+        data[len(data) // 2] ^= 0x01
+        self.rewrite(fm, bytes(data))
+        status, doc = run_checkstore_json()
+        self.assertEqual((status, doc["problems"]), (0, []))
+        for jobs in ("1", "2") if self.threads_ok else ("1",):
+            with self.subTest(jobs=jobs):
+                status, doc = run_checkstore_json("--deep", "--jobs", jobs)
+                self.assertEqual(status, 1)
+                self.assert_problem(doc, "HASH_MISMATCH", fm.pk, str(fm.pk))
+
+    #: Whether worker threads see the test's data (not for a store in the test's transaction).
+    threads_ok = True
+
+
+class LeftoverFaultsMixin:
+    """For stores that report leftovers: a temporary left by an interrupted write."""
+
+    def make_temp_leftover(self):
+        """Leave a temporary behind as a crashed writer would; return its name."""
+        raise NotImplementedError("subclasses of LeftoverFaultsMixin must provide make_temp_leftover()")
+
+    def test_temp_leftover(self):
+        """A temporary left by a crashed write: TEMP_LEFTOVER, which fails only with --fail-on-orphans."""
+        name = self.make_temp_leftover()
+        status, doc = run_checkstore_json()
+        self.assertEqual((status, doc["ok"]), (0, True))
+        self.assert_problem(doc, "TEMP_LEFTOVER", None, name)
+        status, _ = run_checkstore_json("--fail-on-orphans")
+        self.assertEqual(status, 1)
