@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -65,7 +66,16 @@ class Assignment(models.Model):
     short_name = models.SlugField(max_length=50)
     long_name = models.CharField(max_length=200)
     publishing_time = models.DateTimeField(default=timezone.now)
-    first_deadline = models.DateTimeField(null=True, blank=True)
+    first_deadline = models.DateTimeField(
+        "deadline",
+        null=True,
+        blank=True,
+        help_text="Deliveries after this are late, unless their group has an extension.",
+    )
+    anonymous = models.BooleanField(
+        default=False,
+        help_text="An exam: examiners who are not administrators see candidate ids, never students' names.",
+    )
 
     class Meta:
         ordering = ["period_id", "publishing_time"]
@@ -84,6 +94,12 @@ class AssignmentGroup(models.Model):
         settings.AUTH_USER_MODEL, through="Candidate", related_name="candidate_groups", blank=True
     )
     examiners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="examiner_groups", blank=True)
+    deadline = models.DateTimeField(
+        "extended deadline",
+        null=True,
+        blank=True,
+        help_text="An extension for this group: replaces the assignment's deadline. Empty: the assignment's.",
+    )
     # The last delivery number handed out: bumped with an UPDATE, which serialises concurrent
     # Delivery.begin() calls on the group's row so numbers never collide.
     last_delivery_number = models.PositiveIntegerField(default=0, editable=False)
@@ -92,7 +108,17 @@ class AssignmentGroup(models.Model):
         ordering = ["assignment_id", "name", "pk"]
 
     def __str__(self):
-        return f"{self.assignment} group {self.name or self.pk}"
+        return f"{self.assignment} {self.label}"
+
+    @property
+    def label(self):
+        """The group's own name, or "group #<pk>" when it has none (never "group group 1")."""
+        return self.name or f"group #{self.pk}"
+
+    @property
+    def effective_deadline(self):
+        """The deadline this group's deliveries are held to: its extension, else the assignment's."""
+        return self.deadline or self.assignment.first_deadline
 
 
 class Candidate(models.Model):
@@ -110,6 +136,27 @@ class Candidate(models.Model):
         return self.candidate_id or str(self.user)
 
 
+def effective_deadline_expression(group_path="assignment_group"):
+    """The group's extension, else its assignment's deadline, as a query expression from a model at ``group_path``."""
+    return Coalesce(F(f"{group_path}__deadline"), F(f"{group_path}__assignment__first_deadline"))
+
+
+class DeliveryQuerySet(models.QuerySet):
+    """Lateness, decided by the database: a delivery is late when it came after its group's deadline."""
+
+    def with_lateness(self):
+        """Annotate ``deadline_at``, the deadline each delivery is held to, so ``late_by`` costs no query."""
+        return self.annotate(deadline_at=effective_deadline_expression())
+
+    def late(self):
+        return self.alias(held_to=effective_deadline_expression()).filter(time_of_delivery__gt=F("held_to"))
+
+    def on_time(self):
+        return self.alias(held_to=effective_deadline_expression()).filter(
+            Q(held_to__isnull=True) | Q(time_of_delivery__lte=F("held_to"))
+        )
+
+
 class Delivery(models.Model):
     assignment_group = models.ForeignKey(AssignmentGroup, on_delete=models.CASCADE, related_name="deliveries")
     number = models.PositiveIntegerField(editable=False)
@@ -119,6 +166,8 @@ class Delivery(models.Model):
     time_of_delivery = models.DateTimeField(default=timezone.now)
     successful = models.BooleanField(default=False)
 
+    objects = DeliveryQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["-time_of_delivery", "-pk"]
@@ -127,6 +176,17 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.assignment_group} delivery #{self.number}"
+
+    @property
+    def late_by(self):
+        """How long after its group's deadline this delivery came (a timedelta), or None when on time."""
+        if hasattr(self, "deadline_at"):  # annotated by DeliveryQuerySet.with_lateness(): no extra query
+            deadline = self.deadline_at
+        else:
+            deadline = self.assignment_group.effective_deadline
+        if deadline is None or self.time_of_delivery <= deadline:
+            return None
+        return self.time_of_delivery - deadline
 
     @classmethod
     def begin(cls, assignment_group, user=None):

@@ -4,6 +4,11 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+# The product's name, not "Django administration", on every admin page and in the browser's tab.
+admin.site.site_header = "Deliverystore"
+admin.site.site_title = "Deliverystore"
+admin.site.index_title = "Hand-ins, their files and the store that keeps them"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
