@@ -282,6 +282,9 @@ class FileMeta(models.Model):
             # The admin's list filters, each walked in the list's (-created, -id) order.
             models.Index(fields=["status", "-created", "-id"], name="filemeta_status_created_idx"),
             models.Index(fields=["content_type", "-created", "-id"], name="filemeta_type_created_idx"),
+            # The rolling scrub walks the never verified (verified_at IS NULL, by id), then the least
+            # recently verified: two index scans, on SQLite and PostgreSQL alike.
+            models.Index(fields=["verified_at", "id"], name="filemeta_scrub_idx"),
         ]
 
     def __str__(self):
@@ -347,6 +350,28 @@ def remove_bytes_after_commit(sender, instance, using, **kwargs):
     store = FileMeta.deliverystore
     key = store.key_for(instance)
     transaction.on_commit(lambda: _remove_bytes(store, key), using=using)
+
+
+class MissingCopy(models.Model):
+    """
+    A copy a MirroredDeliveryStore could not write (a replica was down) while its setting let the
+    write succeed with fewer copies. ``checkstore --deep --repair`` writes the copy and removes
+    the record; the rolling scrub takes these files first.
+    """
+
+    key = models.CharField(max_length=128, help_text="The store key of the file (its FileMeta id).")
+    copy = models.CharField(max_length=50, help_text="Which copy is missing, e.g. replica 1.")
+    store = models.CharField(max_length=300, help_text="Where that copy lives.")
+    reason = models.TextField(help_text="Why the copy could not be written.")
+    recorded = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "missing copy"
+        ordering = ["recorded", "pk"]
+        constraints = [models.UniqueConstraint(fields=["key", "copy"], name="missingcopy_unique_key_copy")]
+
+    def __str__(self):
+        return f"{self.copy} lacks key {self.key}"
 
 
 class StoreCheckRun(models.Model):

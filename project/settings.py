@@ -188,6 +188,13 @@ DELIVERY_STORE_PRESIGNED_EXPIRES = env.int("DELIVERY_STORE_PRESIGNED_EXPIRES", d
 # DjangoStorageDeliveryStore: the STORAGES alias that keeps the bytes, and a name prefix in it
 DELIVERY_STORE_STORAGE_ALIAS = env.str("DELIVERY_STORE_STORAGE_ALIAS", default="deliveries")
 DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default="deliveries")
+# MirroredDeliveryStore: a primary and replicas, each {"backend": dotted path, "options": {...}} (JSON);
+# MIN_COPIES copies a write needs (0: every copy); files up to VERIFY_AHEAD bytes are verified before
+# a read returns their first byte (see docs/operations-repair.md)
+DELIVERY_STORE_MIRROR_PRIMARY = env.json("DELIVERY_STORE_MIRROR_PRIMARY", default={})
+DELIVERY_STORE_MIRROR_REPLICAS = env.json("DELIVERY_STORE_MIRROR_REPLICAS", default=[])
+DELIVERY_STORE_MIRROR_MIN_COPIES = env.int("DELIVERY_STORE_MIRROR_MIN_COPIES", default=0)
+DELIVERY_STORE_MIRROR_VERIFY_AHEAD = env.int("DELIVERY_STORE_MIRROR_VERIFY_AHEAD", default=1024 * 1024)
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk
 DELIVERY_STORE_CHUNK_SIZE = env.int("DELIVERY_STORE_CHUNK_SIZE", default=1024 * 1024)
 

@@ -9,6 +9,7 @@ from .base import (
     DeliveryStoreInterface,
     InvalidStoreError,
     Leftover,
+    StoreCopy,
     StoredObject,
     StoreWriter,
     key_for,
@@ -18,11 +19,14 @@ from .dbm import DbmDeliveryStore
 from .django_storage import DjangoStorageDeliveryStore
 from .filesystem import FsDeliveryStore
 from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
+from .healing import DeliveryStoreDamaged
 from .memory import MemoryDeliveryStore
+from .mirrored import MirroredDeliveryStore
 
 __all__ = [
     "DatabaseDeliveryStore",
     "DbmDeliveryStore",
+    "DeliveryStoreDamaged",
     "DeliveryStoreFileNotFound",
     "DjangoStorageDeliveryStore",
     "DeliveryStoreInterface",
@@ -30,8 +34,10 @@ __all__ = [
     "InvalidStoreError",
     "Leftover",
     "MemoryDeliveryStore",
+    "MirroredDeliveryStore",
     "S3DeliveryStore",
     "S3StoreUnavailable",
+    "StoreCopy",
     "StoreWriter",
     "StoredObject",
     "import_backend",

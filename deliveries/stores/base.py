@@ -14,7 +14,10 @@ The lineage is Devilry's ``devilry.core.deliverystore``: ``write_open``, ``read_
 * readers are seekable, so ranged reads need no backend-specific call (``iter_chunks``);
 * ``iter_objects`` lists every object the store holds, with its size, for orphan detection;
 * missing bytes raise ``DeliveryStoreFileNotFound``, a subclass of the built-in
-  ``FileNotFoundError``.
+  ``FileNotFoundError``;
+* ``copies()`` names every store that holds a complete copy of the bytes: the store itself, or
+  for a store that keeps several (``MirroredDeliveryStore``) each of them, so that checks and
+  repairs look at every copy.
 """
 
 import io
@@ -32,6 +35,7 @@ __all__ = [
     "DeliveryStoreInterface",
     "InvalidStoreError",
     "Leftover",
+    "StoreCopy",
     "StoredObject",
     "StoreWriter",
     "key_for",
@@ -76,6 +80,14 @@ class Leftover:
     name: str  # where it is, relative to the store
     size: int = 0
     modified: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCopy:
+    """One complete copy of a store's bytes: its name ("" for a store's only copy) and the store holding it."""
+
+    name: str
+    store: "DeliveryStoreInterface"
 
 
 def positive_int(value, option, backend):
@@ -311,6 +323,14 @@ class DeliveryStoreInterface:
     def describe(self):
         """A short, secret-free description of where the bytes live, for messages and reports."""
         return type(self).__name__
+
+    def copies(self):
+        """
+        The ``StoreCopy`` of every complete copy this store keeps, the one reads come from first.
+        A plain store is its own only copy, named ""; checks and repairs go through this list,
+        so a store that keeps several copies has each of them checked.
+        """
+        return [StoreCopy("", self)]
 
     # ---- Overridable defaults ------------------------------------------------------------------
 
