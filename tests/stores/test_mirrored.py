@@ -13,7 +13,6 @@ from deliveries.models import FileMeta, MissingCopy
 from deliveries.stores import (
     DeliveryStoreDamaged,
     DeliveryStoreFileNotFound,
-    FsDeliveryStore,
     InvalidStoreError,
     MemoryDeliveryStore,
     MirroredDeliveryStore,
