@@ -9,6 +9,12 @@ Three levels, after Ceph's scrub/deep-scrub and restic's check/--read-data:
   (TEMP_LEFTOVER, SYMLINK, STRAY). No per-row round trips.
 * ``deep``: the light check, then read every byte and recompute its SHA-256 (HASH_MISMATCH,
   UNREADABLE), ``jobs`` files at a time.
+* the rolling scrub (``scrub``): a deep check of the least recently verified files only, up to a
+  number of files or a time budget, recording each outcome as it goes.
+
+A store that keeps several copies (``MirroredDeliveryStore``) has each copy checked on its own;
+problems name their copy. ``repair_damage`` (``restore.py``) then mends damaged copies from good
+ones: the store's other copies, or another store.
 
 Problems carry stable codes. Errors fail a check; orphans (ORPHAN, TEMP_LEFTOVER, STRAY) are
 reported but fail it only on request, as ``git fsck`` treats dangling objects. Orphans and
@@ -23,6 +29,8 @@ from .check import check_store, probe
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
 from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id
+from .restore import Repair, repair_damage, repair_sources
+from .scrub import scrub
 
 __all__ = [
     "CheckReport",
@@ -30,6 +38,7 @@ __all__ = [
     "Code",
     "Deletion",
     "Problem",
+    "Repair",
     "Shard",
     "check_store",
     "deletable_orphans",
@@ -40,4 +49,7 @@ __all__ = [
     "record_run",
     "record_statuses",
     "record_unavailable",
+    "repair_damage",
+    "repair_sources",
+    "scrub",
 ]

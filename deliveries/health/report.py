@@ -38,12 +38,22 @@ class Problem:
     key: str  # the store key (or the leftover's place in the store)
     filemeta: int | None = None  # the FileMeta's id, when a row is involved
     detail: str = ""
+    copy: str = ""  # which copy of a store that keeps several (StoreCopy.name); "" for a plain store
 
     def as_dict(self):
-        return {"code": str(self.code), "filemeta": self.filemeta, "key": self.key, "detail": self.detail}
+        doc = {"code": str(self.code), "filemeta": self.filemeta, "key": self.key, "detail": self.detail}
+        if self.copy:
+            doc["copy"] = self.copy
+        return doc
 
     def as_line(self):
-        return f"{self.code} {self.key} {self.filemeta if self.filemeta is not None else '-'} {self.detail}".rstrip()
+        detail = f"in {self.copy}: {self.detail}" if self.copy else self.detail
+        return f"{self.code} {self.key} {self.filemeta if self.filemeta is not None else '-'} {detail}".rstrip()
+
+    @property
+    def place(self):
+        """(copy, key): what a repair resolves."""
+        return self.copy, self.key
 
 
 def filemeta_id(key):
@@ -103,6 +113,21 @@ class CheckReport:
     problems: list = field(default_factory=list)
     fail_on_orphans: bool = False
     intact: list = field(default_factory=list, repr=False)  # FileMeta ids the deep check read back whole
+    copies: list = field(default_factory=lambda: [""])  # the names of the copies checked (StoreCopy.name)
+    intact_copies: dict = field(default_factory=dict, repr=False)  # copy name -> ids read back whole there
+    quarantined: int = 0  # damaged bytes kept aside by repairs (never problems, never removed)
+    repairs: list | None = None  # with a repair asked for: the Repair of each damaged copy it looked at
+    stopped: str = ""  # why a scrub stopped early: "oldest" (N files) or "budget" (time)
+
+    @property
+    def resolved(self):
+        """(copy, key) of the problems a repair fixed: they no longer fail the check."""
+        return {repair.place for repair in self.repairs or () if repair.fixed}
+
+    def open_problems(self):
+        """The problems no repair has fixed."""
+        resolved = self.resolved
+        return [p for p in self.problems if p.place not in resolved] if resolved else list(self.problems)
 
     def counts(self):
         counts = {}
@@ -112,15 +137,21 @@ class CheckReport:
 
     @property
     def ok(self):
-        return not any(self.fail_on_orphans or not p.code.is_orphan for p in self.problems)
+        return not any(self.fail_on_orphans or not p.code.is_orphan for p in self.open_problems())
 
     @property
     def exit_code(self):
         return 0 if self.ok else 1
 
+    def repair_counts(self):
+        counts = {}
+        for repair in self.repairs or ():
+            counts[repair.outcome] = counts.get(repair.outcome, 0) + 1
+        return dict(sorted(counts.items()))
+
     def summary(self):
         mib_s = self.bytes_read / MiB / self.seconds if self.seconds else 0.0
-        return {
+        summary = {
             "level": self.level,
             "store": self.store,
             "files": self.files,
@@ -131,17 +162,40 @@ class CheckReport:
             "in_flight": self.in_flight,
             "counts": self.counts(),
         }
+        if self.copies != [""]:
+            summary["copies"] = self.copies
+        if self.quarantined:
+            summary["quarantined"] = self.quarantined
+        if self.repairs is not None:
+            summary["repairs"] = self.repair_counts()
+        if self.stopped:
+            summary["stopped"] = self.stopped
+        return summary
 
     def as_dict(self):
-        return {
+        doc = {
             "ok": self.ok,
             "summary": self.summary(),
             "problems": [p.as_dict() for p in self.problems],
         }
+        if self.repairs is not None:
+            doc["repairs"] = [repair.as_dict() for repair in self.repairs]
+        return doc
 
     def counts_text(self):
-        """``MISSING 2, ORPHAN 1`` or ``no problems``."""
-        return ", ".join(f"{code} {n}" for code, n in self.counts().items()) or "no problems"
+        """``MISSING 2, ORPHAN 1`` (``MISSING 2 (2 repaired)`` after repairs) or ``no problems``."""
+        repaired = {}
+        resolved = self.resolved
+        for problem in self.problems:
+            if problem.place in resolved:
+                repaired[str(problem.code)] = repaired.get(str(problem.code), 0) + 1
+        return (
+            ", ".join(
+                f"{code} {n}" + (f" ({repaired[code]} repaired)" if code in repaired else "")
+                for code, n in self.counts().items()
+            )
+            or "no problems"
+        )
 
     def text_lines(self):
         """One line per problem (errors first, then orphans), then the summary."""
@@ -155,10 +209,26 @@ class CheckReport:
             )
             lines.append("OK" if self.ok else "FAILED")
             return lines
+        lines.extend(repair.as_line() for repair in self.repairs or ())
+        what = f"{self.level} check"
+        if "oldest" in self.options or "budget" in self.options:
+            what = "deep check (scrub, least recently verified first" + (
+                f"; stopped at the {'--budget' if self.stopped == 'budget' else '--oldest limit'})"
+                if self.stopped
+                else ")"
+            )
         lines.append(
-            f"{self.level} check of {self.store}: {s['files']} files, {s['objects']} objects, "
+            f"{what} of {self.store}: {s['files']} files, {s['objects']} objects, "
             f"{s['bytes_read']} bytes read in {s['seconds']:.2f} s ({s['mib_per_s']:.1f} MiB/s); {counts}"
             + (f"; {self.in_flight} younger than --min-age left alone" if self.in_flight else "")
         )
+        if self.repairs is not None:
+            done = ", ".join(f"{n} {outcome}" for outcome, n in self.repair_counts().items())
+            lines.append(f"repairs: {done or 'nothing to repair'}")
+        if self.quarantined:
+            lines.append(
+                f"{self.quarantined} damaged copies are kept in quarantine for inspection "
+                "(see 'When a file is damaged' in docs/operations-repair.md)"
+            )
         lines.append("OK" if self.ok else "FAILED")
         return lines

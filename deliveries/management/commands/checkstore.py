@@ -17,8 +17,10 @@ from deliveries.stores import InvalidStoreError, load_deliverystore_backend
 
 class Command(BaseCommand):
     help = (
-        "Check the DeliveryStore against the FileMeta rows. Exit status: 0 healthy (orphans are reported "
-        "but pass unless --fail-on-orphans), 1 problems found, 2 the store could not be checked."
+        "Check the DeliveryStore against the FileMeta rows; with --repair or --repair-from, mend damaged "
+        "copies from good ones; with --oldest or --budget, scrub the least recently verified files. Exit "
+        "status: 0 healthy (orphans are reported but pass unless --fail-on-orphans; repaired problems pass), "
+        "1 problems found (or left), 2 the store could not be checked."
     )
     requires_system_checks = []  # a broken store configuration must reach us, to exit 2 with a message
 
@@ -65,6 +67,39 @@ class Command(BaseCommand):
         )
         parser.add_argument("--yes", action="store_true", help="Do not ask before --delete-orphans.")
         parser.add_argument("--fail-on-orphans", action="store_true", help="Exit 1 when orphans are found.")
+        parser.add_argument(
+            "--repair",
+            action="store_true",
+            help="Repair damaged copies from the store's other copies (a MirroredDeliveryStore); needs --deep.",
+        )
+        parser.add_argument(
+            "--repair-from",
+            metavar="DOTTED.BACKEND",
+            help="Repair damaged files from this store (a backup, an old server, a copystore copy); needs --deep.",
+        )
+        parser.add_argument(
+            "--repair-option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="An option for --repair-from's store, e.g. root=/backup/deliverystore (repeatable).",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="With --repair or --repair-from: say what would be repaired; write nothing.",
+        )
+        parser.add_argument(
+            "--oldest",
+            type=int,
+            metavar="N",
+            help="Scrub: verify only the N least recently verified files (never verified first); needs --deep.",
+        )
+        parser.add_argument(
+            "--budget",
+            metavar="DURATION",
+            help="Scrub: start no file after this long (e.g. 2s, 30m, 1h), least recently verified first; needs --deep.",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON document instead of text.")
 
     def handle(self, *args, **options):
@@ -78,27 +113,50 @@ class Command(BaseCommand):
         backend = options["backend"] or settings.DELIVERY_STORE_BACKEND
         started = timezone.now()
         store = None
+        progress = progress_factory(self.stdout.isatty() and not options["json"])
         try:
             store = self._store(options["backend"], parsed["store_options"])
             backend = f"{type(store).__module__}.{type(store).__qualname__}"
-            report = health.check_store(
-                store,
-                level=level,
-                backend=backend,
-                jobs=options["jobs"],
-                shard=parsed["shard"],
-                since=parsed["since"],
-                min_age=parsed["min_age"],
-                fail_on_orphans=options["fail_on_orphans"],
-                update_status=not options["backend"],  # a row's status is about the store FileMeta uses
-                progress=progress_factory(self.stdout.isatty() and not options["json"]),
-            )
+            sources = self._repair_sources(store, options, parsed)
+            if parsed["scrub"]:
+                report = health.scrub(
+                    store,
+                    oldest=options["oldest"],
+                    budget=parsed["budget"],
+                    backend=backend,
+                    jobs=options["jobs"],
+                    shard=parsed["shard"],
+                    progress=progress,
+                )
+            else:
+                report = health.check_store(
+                    store,
+                    level=level,
+                    backend=backend,
+                    jobs=options["jobs"],
+                    shard=parsed["shard"],
+                    since=parsed["since"],
+                    min_age=parsed["min_age"],
+                    fail_on_orphans=options["fail_on_orphans"],
+                    update_status=not options["backend"],  # a row's status is about the store FileMeta uses
+                    progress=progress,
+                )
         except (InvalidStoreError, health.CheckUnavailable) as e:
             where = store.describe() if store is not None else backend
             self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
             if options["json"]:
                 self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
             raise CommandError(str(e), returncode=2) from e
+        if sources is not None:
+            report.options.update(repair=options["repair"], repair_from=options["repair_from"])
+            health.repair_damage(
+                store,
+                report,
+                sources=sources,
+                dry_run=options["dry_run"],
+                jobs=options["jobs"],
+                update_status=not options["backend"],
+            )
         self._record(health.record_run, report)
         if options["json"]:
             # One JSON document: what the deletion did goes into it, not after it.
@@ -120,9 +178,49 @@ class Command(BaseCommand):
             return load_deliverystore_backend(backend, **store_options)
         return FileMeta.deliverystore
 
+    def _repair_sources(self, store, options, parsed):
+        """{copy name: [StoreCopy]} to repair from, or None without --repair / --repair-from."""
+        if not (options["repair"] or options["repair_from"]):
+            return None
+        if options["repair"] and len(store.copies()) < 2 and not options["repair_from"]:
+            raise InvalidStoreError(
+                f"{store.describe()} keeps one copy of each file: --repair needs a store with several "
+                "(deliveries.stores.MirroredDeliveryStore); use --repair-from to repair from another store."
+            )
+        others = []
+        if options["repair_from"]:
+            other = load_deliverystore_backend(options["repair_from"], **parsed["repair_options"])
+            if other.describe() in {copy.store.describe() for copy in store.copies()}:
+                raise InvalidStoreError(f"--repair-from names the checked store itself ({other.describe()}).")
+            try:
+                next(iter(other.iter_objects()), None)  # reach it once: a wrong endpoint fails here, not per file
+            except OSError as e:
+                raise health.CheckUnavailable(f"Cannot reach --repair-from {other.describe()}: {e}") from e
+            others.append(other)
+        return health.repair_sources(store, options["repair"], others)
+
     def _parse(self, options):
         if options["jobs"] < 1:
             raise ValueError("--jobs must be at least 1")
+        repairing = options["repair"] or options["repair_from"]
+        scrub = options["oldest"] is not None or options["budget"] is not None
+        if repairing and options["level"] != "deep":
+            raise ValueError(
+                "--repair and --repair-from need --deep: only a deep check proves which copies are damaged"
+            )
+        if options["repair_option"] and not options["repair_from"]:
+            raise ValueError("--repair-option needs --repair-from")
+        if options["dry_run"] and not repairing:
+            raise ValueError("--dry-run needs --repair or --repair-from")
+        if scrub and options["level"] != "deep":
+            raise ValueError("--oldest and --budget scrub with --deep: add --deep")
+        if scrub and (options["since"] or options["delete_orphans"] or options["backend"]):
+            raise ValueError(
+                "--oldest and --budget scrub the configured store, whose rows record each verification: "
+                "they take no --since, --delete-orphans or --backend"
+            )
+        if options["oldest"] is not None and options["oldest"] < 1:
+            raise ValueError("--oldest must be at least 1")
         if options["option"] and not options["backend"]:
             raise ValueError("--option needs --backend (the configured store takes its options from settings)")
         if options["delete_orphans"] and options["level"] == "probe":
@@ -130,11 +228,20 @@ class Command(BaseCommand):
         if options["delete_orphans"] and options["json"] and not options["yes"]:
             raise ValueError("--delete-orphans with --json needs --yes (there is no one to ask)")
         return {
+            "scrub": scrub,
+            "budget": parse_duration(options["budget"]) if options["budget"] is not None else None,
+            "repair_options": parse_key_values(options["repair_option"], "--repair-option"),
             "store_options": parse_key_values(options["option"], "--option"),
             "shard": health.Shard.parse(options["shard"]) if options["shard"] else None,
             "since": parse_since(options["since"]) if options["since"] else None,
             "min_age": parse_duration(options["min_age"]),
-            "run_options": {"jobs": options["jobs"], "shard": options["shard"], "since": options["since"]},
+            "run_options": {
+                "jobs": options["jobs"],
+                "shard": options["shard"],
+                "since": options["since"],
+                **({"oldest": options["oldest"], "budget": options["budget"]} if scrub else {}),
+                **({"repair": options["repair"], "repair_from": options["repair_from"]} if repairing else {}),
+            },
         }
 
     def _record(self, recorder, *args):
