@@ -4,7 +4,8 @@ at its configuration and its root, but never reach over the network (``checkstor
 
 deliveries.E001  DELIVERY_STORE_BACKEND does not import, or is not a store class.
 deliveries.E002  The backend refuses its options.
-deliveries.E003  The store's root (or dbm file's directory) is missing or not writable.
+deliveries.E003  The store's root (or dbm file's directory) is missing or not writable; for a
+                 MirroredDeliveryStore, each copy's.
 """
 
 import os
@@ -47,12 +48,16 @@ def check_deliverystore(app_configs=None, **kwargs):
             )
         ]
     errors = []
-    for attribute, setting in (("root", "DELIVERY_STORE_ROOT"), ("filename", "DELIVERY_STORE_DBM_FILENAME")):
-        path = getattr(store, attribute, None)
-        if path is None:
-            continue
-        directory = path if attribute == "root" else os.path.dirname(path)
-        problem = _writable_dir_problem(directory, setting)
-        if problem:
-            errors.append(checks.Error(problem, hint=f"Set {setting}.", id="deliveries.E003"))
+    for copy in store.copies():  # a mirrored store: the primary's and every replica's
+        for attribute, setting in (("root", "DELIVERY_STORE_ROOT"), ("filename", "DELIVERY_STORE_DBM_FILENAME")):
+            path = getattr(copy.store, attribute, None)
+            if path is None:
+                continue
+            if copy.name:
+                which = "PRIMARY" if copy.name == "primary" else "REPLICAS"
+                setting = f'the {copy.name}\'s "{attribute}" in DELIVERY_STORE_MIRROR_{which}'
+            directory = path if attribute == "root" else os.path.dirname(path)
+            problem = _writable_dir_problem(directory, setting)
+            if problem:
+                errors.append(checks.Error(problem, hint=f"Set {setting}.", id="deliveries.E003"))
     return errors

@@ -78,3 +78,19 @@ class TestStoreChecks(SimpleTestCase):
             DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=os.path.join(tmp, "new")
         ):
             self.assertEqual(self.ids(), [])
+
+    def test_e003_each_mirrored_copy(self):
+        """A mirrored store's replica whose root is a file: E003 names that copy and its setting."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        afile = os.path.join(tmp, "file")
+        open(afile, "w").close()
+        fs = "deliveries.stores.FsDeliveryStore"
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.MirroredDeliveryStore",
+            DELIVERY_STORE_MIRROR_PRIMARY={"backend": fs, "options": {"root": os.path.join(tmp, "primary")}},
+            DELIVERY_STORE_MIRROR_REPLICAS=[{"backend": fs, "options": {"root": afile}}],
+        ):
+            [(id_, msg)] = self.ids()
+        self.assertEqual(id_, "deliveries.E003")
+        self.assertIn("""Set the replica 1's "root" in DELIVERY_STORE_MIRROR_REPLICAS""", msg)
