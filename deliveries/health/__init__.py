@@ -30,7 +30,7 @@ from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
 from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id
 from .restore import Repair, repair_damage, repair_sources
-from .scrub import scrub
+from .scrub import scrub_store
 
 __all__ = [
     "CheckReport",
@@ -51,5 +51,5 @@ __all__ = [
     "record_unavailable",
     "repair_damage",
     "repair_sources",
-    "scrub",
+    "scrub_store",
 ]

@@ -28,7 +28,7 @@ from .deep import _verify
 from .records import record_statuses
 from .report import CheckReport, filemeta_id
 
-__all__ = ["scrub", "scrub_order"]
+__all__ = ["scrub_order", "scrub_store"]
 
 logger = logging.getLogger("deliveries.health")
 
@@ -99,7 +99,7 @@ class _Batch:
         self.fresh()
 
 
-def scrub(store, *, oldest=None, budget=None, backend="", jobs=1, shard=None, progress=no_progress):
+def scrub_store(store, *, oldest=None, budget=None, backend="", jobs=1, shard=None, progress=no_progress):
     """
     Verify up to ``oldest`` files (None: no limit), least recently verified first, and stop
     starting new ones once ``budget`` (a timedelta, None: no limit) has passed: a run lasts at

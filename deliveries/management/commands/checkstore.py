@@ -119,7 +119,7 @@ class Command(BaseCommand):
             backend = f"{type(store).__module__}.{type(store).__qualname__}"
             sources = self._repair_sources(store, options, parsed)
             if parsed["scrub"]:
-                report = health.scrub(
+                report = health.scrub_store(
                     store,
                     oldest=options["oldest"],
                     budget=parsed["budget"],
