@@ -1,8 +1,6 @@
 """The rolling scrub: least recently verified first, within N files or a time budget, recorded as it goes."""
 
 import hashlib
-import itertools
-import time
 from datetime import timedelta
 from unittest import mock
 
