@@ -37,8 +37,12 @@ class TestParsers(SimpleTestCase):
                 parse_key_values([bad], "field")
 
     def test_progress_disabled(self):
-        """Off a terminal the progress bar is silent but accepts updates."""
+        """Off a terminal the progress bar is silent but accepts updates, and starts no thread (forks stay safe)."""
+        import threading
+
+        before = threading.active_count()
         bar = progress_factory(False)(total=10, unit="B", desc="x")
         bar.update(5)
         bar.close()
         self.assertTrue(bar.disable)
+        self.assertEqual(threading.active_count(), before)
