@@ -1,8 +1,11 @@
 """
-Fault injection for checkstore tests: a mixin that seeds a few files into a store, and helpers
-that run the command and return its exit status and JSON.
+Fault injection: a store whose reads fail with EIO (ReadFailingStore), and for checkstore tests a
+mixin that seeds a few files into a store, and helpers that run the command and return its exit
+status and JSON.
 """
 
+import errno
+import io
 import json
 import os
 import shutil
@@ -13,11 +16,61 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from deliveries import health
+from deliveries.stores import MemoryDeliveryStore
 from deliveries.testhelpers import make_delivery
 from tests.support.store_mixins import SwappedStoreMixin
 
 CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
+
+
+class _FailingReader(io.RawIOBase):
+    """A seekable reader over ``data`` that raises EIO once ``fail_after`` bytes have been read."""
+
+    def __init__(self, data, fail_after):
+        super().__init__()
+        self._data, self._fail_after, self._pos = data, fail_after, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        self._pos = max({io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence] + offset, 0)
+        return self._pos
+
+    def readinto(self, buffer):
+        if self._pos >= len(self._data):
+            return 0
+        allowed = min(len(buffer), len(self._data) - self._pos, self._fail_after - self._pos)
+        if allowed <= 0:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        buffer[:allowed] = self._data[self._pos : self._pos + allowed]
+        self._pos += allowed
+        return allowed
+
+
+class ReadFailingStore(MemoryDeliveryStore):
+    """
+    A MemoryDeliveryStore whose reads fail with EIO while ``failing`` is set, as a failing disk or
+    an NFS hiccup does: a reader hands out the first ``fail_after`` bytes (0: none), then raises
+    ``OSError(EIO)``. Writes, listings and sizes keep working.
+    """
+
+    def __init__(self, *, fail_after=0, **options):
+        super().__init__(**options)
+        self.fail_after = fail_after
+        self.failing = False
+
+    def _read_open(self, key):
+        if not self.failing:
+            return super()._read_open(key)
+        return _FailingReader(self._get(key), self.fail_after)
 
 
 def run_checkstore(*args):

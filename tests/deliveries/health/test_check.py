@@ -10,9 +10,10 @@ from django.utils import timezone
 from deliveries import health
 from deliveries.health import Code, Problem, Shard
 from deliveries.health.check import _confirm_orphans
+from deliveries.integrity import verify, verify_filemeta
 from deliveries.models import FileMeta, StoreCheckRun
 from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore
-from tests.support.store_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
+from tests.support.store_faults import CONTENTS, STRAY_KEY, ReadFailingStore, StoreFaultsMixin, TempDirMixin
 
 
 class TestShard(SimpleTestCase):
@@ -274,6 +275,39 @@ class TestRecordStatuses(StoreFaultsMixin, TestCase):
         self.store.remove(self.files[0])
         self.check(level="deep")
         self.assertEqual(set(self.statuses().values()), {"unverified"})
+
+
+class TestDeepUsesTheOneVerification(StoreFaultsMixin, TestCase):
+    """checkstore --deep classifies through integrity.verify: the same outcome as "Verify now"."""
+
+    def get_store(self):
+        return ReadFailingStore(fail_after=5000)
+
+    def test_same_outcomes(self):
+        """Missing, corrupt and unreadable files get the deep code of verify's outcome; unreadable keeps its status."""
+        gone, flipped, failing = self.files
+        self.store.remove(gone)
+        data = bytearray(CONTENTS[1])
+        data[0] ^= 1
+        self.rewrite(flipped, bytes(data))
+        earlier = timezone.now() - timedelta(days=2)
+        FileMeta.objects.update(status=FileMeta.Status.INTACT, verified_at=earlier)
+        self.store.failing = True  # reads fail after 5,000 bytes: only the third file (1,280,000) is that long
+        outcomes = {fm.pk: verify_filemeta(fm, save=False).outcome for fm in self.files}
+        self.assertEqual(outcomes, {gone.pk: "missing", flipped.pk: "corrupt", failing.pk: "unreadable"})
+        with mock.patch("deliveries.health.deep.verify", wraps=verify) as spy:
+            report = self.check(level="deep", update_status=True)
+        self.assertEqual([c.args[1] for c in spy.call_args_list], [str(flipped.pk), str(failing.pk)])
+        self.assertEqual(
+            self.codes(report), [("HASH_MISMATCH", flipped.pk), ("MISSING", gone.pk), ("UNREADABLE", failing.pk)]
+        )
+        [unreadable] = [p for p in report.problems if p.code == Code.UNREADABLE]
+        self.assertEqual(unreadable.detail, "Input/output error")
+        rows = dict(
+            (pk, (status, at)) for pk, status, at in FileMeta.objects.values_list("pk", "status", "verified_at")
+        )
+        self.assertEqual(rows[failing.pk], ("intact", earlier))
+        self.assertEqual([rows[gone.pk][0], rows[flipped.pk][0]], ["missing", "corrupt"])
 
 
 class TestFilemetaId(SimpleTestCase):
