@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header, http_date
 
+from ..content_types import ANNOUNCED_AS_IS, OCTET_STREAM, normalize
 from ..models import FileMeta
 from ..stores import DeliveryStoreFileNotFound
 
@@ -31,23 +32,6 @@ __all__ = [
     "presigned_redirect",
     "safe_content_type",
 ]
-
-# Types a browser may be told; anything else (HTML, SVG, XML, scripts...) goes out as opaque bytes.
-SAFE_CONTENT_TYPES = frozenset(
-    {
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "application/pdf",
-        "application/zip",
-        "application/json",
-        "text/plain",
-        "text/csv",
-        "text/markdown",
-        "text/x-python",
-    }
-)
 
 # Headers every response carrying stored bytes gets: never sniffed, never run as a page, never
 # shared with another origin or a shared cache.
@@ -98,8 +82,8 @@ def etag_for(filemeta):
 
 def safe_content_type(content_type):
     """The Content-Type to announce for stored bytes: allow-listed, else application/octet-stream."""
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    return content_type if content_type in SAFE_CONTENT_TYPES else "application/octet-stream"
+    content_type = normalize(content_type)
+    return content_type if content_type in ANNOUNCED_AS_IS else OCTET_STREAM
 
 
 def parse_range(header, size):
