@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from ..integrity import Outcome, VerificationTally, failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
+from ..serving.headers import untrusted_bytes
 from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
 
 logger = logging.getLogger(__name__)
@@ -175,9 +176,7 @@ class FileMetaViews(BytesViewsMixin):
             return _unavailable(request, self, filemeta, str(e), 415)
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
-        response = HttpResponse(png, content_type="image/png")
-        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
-            response[name] = value
+        response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
         response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
         return response
 
@@ -246,8 +245,7 @@ class DeliveryViews(BytesViewsMixin):
             return TemplateResponse(request, "admin/deliveries/delivery/zip_missing.html", context, status=404)
         response = StreamingHttpResponse(zipstream.iter_zip(members, store), content_type="application/zip")
         response["Content-Disposition"] = content_disposition_header(True, f"{zipstream.folder_name(delivery)}.zip")
-        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
-            response[name] = value
+        untrusted_bytes(response)
         logger.info("download: zip of delivery %s (%d files) by user %s", delivery.pk, len(members), request.user.pk)
         return response
 
