@@ -40,6 +40,17 @@ def s3_store(server, **options):
     )
 
 
+def own_server(test, bucket):
+    """A SeaweedFS server of ``test``'s own (the session's must not be killed), stopped at its cleanup."""
+    server = SeaweedFS(bucket=bucket)
+    try:
+        server.start()
+    except Exception as e:
+        test.fail(f"SeaweedFS could not start: {e}")
+    test.addCleanup(server.stop)
+    return server
+
+
 @pytest.mark.usefixtures("seaweedfs_class")
 class TestCrashS3(CrashTestMixin, TransactionTestCase):
     """SIGKILL a writer streaming into S3 (multipart, 5 MiB parts) at random points."""
@@ -81,12 +92,7 @@ class TestS3Restart(TransactionTestCase):
     """The server dies under an upload and a read, comes back, and service resumes with nothing half-written."""
 
     def setUp(self):
-        self.server = SeaweedFS(bucket="restart")
-        try:
-            self.server.start()
-        except Exception as e:
-            self.fail(f"SeaweedFS could not start: {e}")
-        self.addCleanup(self.server.stop)
+        self.server = own_server(self, "restart")
         self.store = s3_store(self.server, part_size=5 * MiB, read_timeout=3, connect_timeout=2, max_attempts=2)
         swap = swap_deliverystore(FileMeta, self.store)
         swap.__enter__()
@@ -165,12 +171,7 @@ class TestS3StoppedDuringVerify(TestCase):
     """The S3 server dies while "Verify selected" reads the files: no status changes for a read that failed."""
 
     def setUp(self):
-        self.server = SeaweedFS(bucket="verify")
-        try:
-            self.server.start()
-        except Exception as e:
-            self.fail(f"SeaweedFS could not start: {e}")
-        self.addCleanup(self.server.stop)
+        self.server = own_server(self, "verify")
         self.store = s3_store(self.server, read_timeout=3, connect_timeout=2, max_attempts=1)
         self.enterContext(swap_deliverystore(FileMeta, self.store))
         delivery = make_delivery("s3verify")

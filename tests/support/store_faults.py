@@ -24,35 +24,27 @@ CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
 
 
-class _FailingReader(io.RawIOBase):
-    """A seekable reader over ``data`` that raises EIO once ``fail_after`` bytes have been read."""
+class _FailingReader(io.BytesIO):
+    """A reader over ``data`` that hands out its first ``fail_after`` bytes, then raises EIO."""
 
     def __init__(self, data, fail_after):
-        super().__init__()
-        self._data, self._fail_after, self._pos = data, fail_after, 0
+        super().__init__(data)
+        self._size, self._fail_after = len(data), fail_after
 
-    def readable(self):
-        return True
+    def _allowed(self, want):
+        pos = self.tell()
+        want = min(want, self._size - pos)
+        if want <= 0:
+            return 0  # the end of the file reads as ever
+        if pos >= self._fail_after:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return min(want, self._fail_after - pos)
 
-    def seekable(self):
-        return True
-
-    def tell(self):
-        return self._pos
-
-    def seek(self, offset, whence=io.SEEK_SET):
-        self._pos = max({io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._data)}[whence] + offset, 0)
-        return self._pos
+    def read(self, size=-1):
+        return super().read(self._allowed(self._size if size is None or size < 0 else size))
 
     def readinto(self, buffer):
-        if self._pos >= len(self._data):
-            return 0
-        allowed = min(len(buffer), len(self._data) - self._pos, self._fail_after - self._pos)
-        if allowed <= 0:
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-        buffer[:allowed] = self._data[self._pos : self._pos + allowed]
-        self._pos += allowed
-        return allowed
+        return super().readinto(memoryview(buffer)[: self._allowed(len(buffer))])
 
 
 class ReadFailingStore(MemoryDeliveryStore):
