@@ -31,7 +31,6 @@ __all__ = [
     "Verification",
     "VerificationTally",
     "failure_reason",
-    "hash_key",
     "record",
     "verify",
     "verify_filemeta",
@@ -95,7 +94,7 @@ def failure_reason(error):
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def hash_key(store, key, buffer=None):
+def _hash_bytes(store, key, buffer=None):
     """Return (size, SHA-256 hex) of the bytes under ``key`` (or a FileMeta), read into ``buffer``."""
     buffer = buffer if buffer is not None else bytearray(READ_SIZE)
     digest = hashlib.sha256()
@@ -116,7 +115,7 @@ def verify(store, key, size, checksum, buffer=None):
     reused across calls by one thread.
     """
     try:
-        got_size, got_checksum = hash_key(store, key, buffer)
+        got_size, got_checksum = _hash_bytes(store, key, buffer)
     except DeliveryStoreFileNotFound:
         return Verification(Outcome.MISSING, "no bytes in the store")
     except (OSError, InvalidStoreError) as e:  # an outage, EIO, a permission, a timeout, refused credentials
