@@ -52,7 +52,7 @@ class TestStoreChecks(SimpleTestCase):
         # Root may write anywhere, so the kernel's answer is stood in for: the directory is not writable.
         with (
             override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=readonly),
-            mock.patch("deliveries.checks.os.access", return_value=False),
+            mock.patch("deliveries.stores.base.os.access", return_value=False),
         ):
             [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E003")
