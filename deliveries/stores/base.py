@@ -58,6 +58,7 @@ __all__ = [
     "optional",
     "positive_int",
     "positive_number",
+    "relative_directory",
     "safe_relative_parts",
     "value_or_setting",
 ]
@@ -264,6 +265,16 @@ def safe_relative_parts(path):
     if any(part in ("", ".", "..") for part in path.replace("\\", "/").split("/")):
         raise UnsafePath(path, "it has an empty, '.' or '..' component")
     return path.split("/")
+
+
+def relative_directory(value):
+    """A cleaner: a directory relative to a storage's root, without the slashes around it."""
+    path = str(value).strip("/")
+    try:
+        safe_relative_parts(path)
+    except UnsafePath as e:
+        raise ValueError(f"{e.reason}; use a relative directory such as 'deliveries'") from e
+    return path
 
 
 # ---- the facts a store's health depends on --------------------------------------------------------

@@ -31,21 +31,11 @@ from .base import (
     StoredObject,
     StoreFacts,
     StoreWriter,
-    UnsafePath,
+    relative_directory,
     safe_relative_parts,
 )
 
 __all__ = ["DjangoStorageDeliveryStore"]
-
-
-def _storage_prefix(prefix):
-    """The directory of the objects inside the storage: a relative path, never empty."""
-    prefix = str(prefix).strip("/")
-    try:
-        safe_relative_parts(prefix)
-    except UnsafePath as e:
-        raise ValueError(f"{e.reason}; use a relative directory such as 'deliveries'") from e
-    return prefix
 
 
 class _SpoolWriter(StoreWriter):
@@ -82,7 +72,7 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
 
     options = {
         "alias": Option("DELIVERY_STORE_STORAGE_ALIAS", "deliveries", required=True),
-        "prefix": Option("DELIVERY_STORE_STORAGE_PREFIX", "deliveries", _storage_prefix),
+        "prefix": Option("DELIVERY_STORE_STORAGE_PREFIX", "deliveries", relative_directory),
         "chunk_size": CHUNK_SIZE,
     }
 

@@ -46,12 +46,12 @@ from .base import (
     StoredObject,
     StoreFacts,
     StoreWriter,
-    UnsafePath,
     boolean,
     one_of,
     optional,
     positive_int,
     positive_number,
+    relative_directory,
     safe_relative_parts,
 )
 
@@ -89,13 +89,7 @@ def _sha256_b64(data):
 def _key_prefix(prefix):
     """A prefix for object keys: "" or a relative path ending in '/' ("/a/b" and "a/b/" give "a/b/")."""
     prefix = str(prefix or "").strip("/")
-    if not prefix:
-        return ""
-    try:
-        safe_relative_parts(prefix)
-    except UnsafePath as e:
-        raise ValueError(e.reason) from e
-    return prefix + "/"
+    return relative_directory(prefix) + "/" if prefix else ""
 
 
 def _part_size(value):
