@@ -289,8 +289,9 @@ class StoreFacts:
     after "its"), ``location`` says where it is. ``exists`` says whether it is there as the store
     needs it; ``writable`` whether this process can write there, creating what is missing (a
     missing directory whose parent is writable is writable). None means only a round trip can
-    tell (``checkstore --probe``). ``setting`` names the setting that chooses the place;
-    ``problem``, when the place is unusable, says why and what to set, after "its".
+    tell (``checkstore --probe``). ``setting`` names the setting that chooses the place.
+    ``problem``, when the place is unusable, says why and what to do, worded to follow the
+    store's description: "FsDeliveryStore at /srv/x: its root is not a directory (...). Set ...".
     """
 
     kind: str
