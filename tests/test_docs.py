@@ -352,7 +352,7 @@ class TestNamedThingsExist(SimpleTestCase):
                         self.assertIn(anchor, heading_anchors(path))
 
     def test_every_setting_is_documented_and_every_documented_one_is_read(self):
-        """configuration.md names every variable the code reads from the environment, and no other."""
+        """configuration.md and .env.example name every variable the code reads from the environment; no other is documented."""
         settings_py = (ROOT / "project" / "settings.py").read_text()
         read = set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"", settings_py))
         for module in (ROOT / "deliveries").rglob("*.py"):
@@ -360,9 +360,11 @@ class TestNamedThingsExist(SimpleTestCase):
         self.assertIn("DELIVERY_STORE_BACKEND", read)
         page = (DOCS / "configuration.md").read_text()
         documented = set(re.findall(r"`([A-Z][A-Z0-9_]{2,})`", page))
+        example = set(re.findall(r"^(?:# ?)?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
         for name in sorted(read):
             with self.subTest(setting=name):
                 self.assertIn(name, documented)
+                self.assertIn(name, example, f"{name} is not in .env.example")
         rows = [line for line in page.splitlines() if line.startswith("| `")]
         for row in rows:
             name = re.match(r"\| `([A-Z0-9_]+)`", row)
