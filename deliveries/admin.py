@@ -3,11 +3,10 @@ Admin for every model of the deliveries app: the registry of ModelAdmins.
 
 Navigation runs both ways along Subject > Period > Assignment > AssignmentGroup > Delivery >
 FileMeta: every list links each row to its parent and to its children's list. The views that show
-bytes live in deliveries/admin_views.py; the FileMeta list is built to stay fast at a million
+bytes live in deliveries/admin_pages/views.py; the FileMeta list is built to stay fast at a million
 rows (see FileMetaAdmin).
 """
 
-import mimetypes
 import re
 
 from django.contrib import admin
@@ -22,6 +21,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
+from .content_types import Family, types_of
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
@@ -225,55 +225,16 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
         report_outcome(self, request, verify_many(filemetas.iterator()))
 
 
-def _text_types():
-    known = {t for t in mimetypes.types_map.values() if t.startswith("text/")} | set(mimetypes.common_types.values())
-    return sorted(
-        {t for t in known if t.startswith("text/")}
-        | {
-            "text/markdown",
-            "text/x-python",
-            "text/x-c",
-            "text/x-java",
-            "text/x-sh",
-            "application/json",
-            "application/xml",
-            "application/x-sh",
-            "application/javascript",
-        }
-    )
-
-
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
     """
-    Filter by the kind of file. Each family is an IN list of exact types, never a LIKE or a range:
-    the database can then walk the (created, id) index and keep the list's order, instead of
-    sorting every matching row.
+    Filter by the kind of file (``deliveries.content_types``' families). Each family is an IN list
+    of exact types, never a LIKE or a range: the database can then walk the (created, id) index
+    and keep the list's order, instead of sorting every matching row.
     """
 
     title = "content type"
     parameter_name = "type"
-    families = {
-        "text": ("Text and source code", _text_types()),
-        "image": (
-            "Images",
-            ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"],
-        ),
-        "pdf": ("PDF", ["application/pdf"]),
-        "archive": (
-            "Archives",
-            [
-                "application/zip",
-                "application/gzip",
-                "application/x-tar",
-                "application/x-7z-compressed",
-                "application/java-archive",
-                "application/x-rar-compressed",
-                "application/x-bzip2",
-                "application/x-xz",
-            ],
-        ),
-        "other": ("Other binary", ["application/octet-stream"]),
-    }
+    families = {f.value: (f.label, types_of(f)) for f in Family}
 
     def lookups(self, request, model_admin):
         return [(key, label) for key, (label, _) in self.families.items()]

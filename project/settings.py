@@ -191,8 +191,8 @@ DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default
 # MirroredDeliveryStore: a primary and replicas, each {"backend": dotted path, "options": {...}} (JSON);
 # MIN_COPIES copies a write needs (0: every copy); files up to VERIFY_AHEAD bytes are verified before
 # a read returns their first byte (see docs/operations-repair.md)
-DELIVERY_STORE_MIRROR_PRIMARY = env.json("DELIVERY_STORE_MIRROR_PRIMARY", default={})
-DELIVERY_STORE_MIRROR_REPLICAS = env.json("DELIVERY_STORE_MIRROR_REPLICAS", default=[])
+DELIVERY_STORE_MIRROR_PRIMARY = env.json("DELIVERY_STORE_MIRROR_PRIMARY", default=None)
+DELIVERY_STORE_MIRROR_REPLICAS = env.json("DELIVERY_STORE_MIRROR_REPLICAS", default=None)
 DELIVERY_STORE_MIRROR_MIN_COPIES = env.int("DELIVERY_STORE_MIRROR_MIN_COPIES", default=0)
 DELIVERY_STORE_MIRROR_VERIFY_AHEAD = env.int("DELIVERY_STORE_MIRROR_VERIFY_AHEAD", default=1024 * 1024)
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk

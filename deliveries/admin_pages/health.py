@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from ..exit_status import ExitStatus
 from ..models import FileMeta, MissingCopy, StoreCheckRun
 
 __all__ = ["StoreCheckRunAdmin", "chart_bars", "verification_coverage"]
@@ -25,7 +26,7 @@ BAR_GAP = 4
 
 
 def _outcome(run):
-    return "unavailable" if run.exit_code == 2 else "ok" if run.ok else "failed"
+    return "unavailable" if run.exit_code == ExitStatus.COULD_NOT_RUN else "ok" if run.ok else "failed"
 
 
 def chart_bars(runs):
@@ -40,7 +41,7 @@ def chart_bars(runs):
     bars = []
     for i, run in enumerate(runs):
         height = 4 + (CHART_HEIGHT - 4) * math.log1p(run.problems_total) / scale if run.problems_total else 4
-        if run.exit_code == 2:
+        if run.exit_code == ExitStatus.COULD_NOT_RUN:
             height = CHART_HEIGHT
         bars.append(
             {

@@ -8,9 +8,9 @@ Three levels, after Ceph's scrub/deep-scrub and restic's check/--read-data:
   over the FileMeta rows: MISSING, SIZE_MISMATCH, ORPHAN and the store's leftovers
   (TEMP_LEFTOVER, SYMLINK, STRAY). No per-row round trips.
 * ``deep``: the light check, then read every byte and recompute its SHA-256 (HASH_MISMATCH,
-  UNREADABLE), ``jobs`` files at a time.
-* the rolling scrub (``scrub``): a deep check of the least recently verified files only, up to a
-  number of files or a time budget, recording each outcome as it goes.
+  UNREADABLE), ``jobs`` files at a time, through the one verification (``deliveries.integrity``).
+* the rolling scrub (``scrub.py``): a deep check of the least recently verified files only, up to
+  a number of files or a time budget, recording each outcome as it goes.
 
 A store that keeps several copies (``MirroredDeliveryStore``) has each copy checked on its own;
 problems name their copy. ``repair_damage`` (``restore.py``) then mends damaged copies from good
@@ -24,7 +24,6 @@ A store that cannot be listed or probed at all raises ``CheckUnavailable``; noth
 repairs on its own (``delete_orphans`` is a separate, explicit call).
 """
 
-from ..integrity import hash_key
 from .check import check_store, probe
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
@@ -44,7 +43,6 @@ __all__ = [
     "deletable_orphans",
     "delete_orphans",
     "filemeta_id",
-    "hash_key",
     "probe",
     "record_run",
     "record_statuses",

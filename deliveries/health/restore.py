@@ -4,7 +4,7 @@ copies) and ``--repair-from`` (another store: a backup, an old server, a copy ma
 
 For every copy a check found MISSING, SIZE_MISMATCH or HASH_MISMATCH, in order:
 
-1. the damaged copy is verified again: if it is intact now, nothing is written ("intact now");
+1. the damaged copy is verified again (the one verification, ``deliveries.integrity.verify``): if it is intact now, nothing is written ("intact now");
    if it cannot be read, nothing is written either (a failed read is not damage);
 2. the sources are tried in turn (the store's other copies first, then ``--repair-from``): each
    one's bytes are streamed into the damaged copy's writer while their size and SHA-256 are
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.db import connections
 from django.utils import timezone
 
-from ..integrity import READ_SIZE
+from ..integrity import READ_SIZE, Outcome, verify
 from ..models import FileMeta, MissingCopy
 from ..stores import StoreCopy
 from ..stores.healing import (
@@ -35,7 +35,6 @@ from ..stores.healing import (
     UNREADABLE_IN_SOURCES,
     restore_copy,
 )
-from .deep import _verify
 from .report import Code
 
 __all__ = ["REPAIRABLE", "Repair", "repair_damage", "repair_sources"]
@@ -107,9 +106,12 @@ def repair_sources(store, use_copies, others=()):
     return {copy.name: ([c for c in copies if c.name != copy.name] if use_copies else []) + extra for copy in copies}
 
 
-def _verified(store, key, size, checksum, buffer):
-    """The one verification (deep.``_verify``): None when intact, else its Problem."""
-    return _verify(store, int(key), size, checksum, buffer)[1]
+# What a source's verification means for a repair from it.
+_SOURCE_OUTCOME = {
+    Outcome.MISSING: NOT_IN_SOURCES,
+    Outcome.CORRUPT: DAMAGED_IN_SOURCES,
+    Outcome.UNREADABLE: UNREADABLE_IN_SOURCES,
+}
 
 
 def _dry_run(sources, key, size, checksum, buffer):
@@ -117,14 +119,11 @@ def _dry_run(sources, key, size, checksum, buffer):
     found, kinds = [], set()
     for source in sources:
         name = source.name or source.store.describe()
-        problem = _verified(source.store, key, size, checksum, buffer)
-        if problem is None:
+        verification = verify(source.store, key, size, checksum, buffer)
+        if verification.ok:
             return WOULD_REPAIR, name, ""
-        kind = {Code.MISSING: NOT_IN_SOURCES, Code.UNREADABLE: UNREADABLE_IN_SOURCES}.get(
-            problem.code, DAMAGED_IN_SOURCES
-        )
-        kinds.add(kind)
-        found.append(f"{name}: {problem.code} {problem.detail}")
+        kinds.add(_SOURCE_OUTCOME[verification.outcome])
+        found.append(f"{name}: {verification.describe()}")
     for kind in (DAMAGED_IN_SOURCES, UNREADABLE_IN_SOURCES):
         if kind in kinds:
             return kind, "", "; ".join(found)
@@ -138,11 +137,11 @@ def _repair_one(target, sources, problem, size, checksum, dry_run):
     def result(outcome, source="", quarantined=None, detail=""):
         return Repair(problem.filemeta, key, problem.copy, str(problem.code), outcome, source, quarantined, detail)
 
-    now = _verified(target, key, size, checksum, buffer)
-    if now is None:
+    now = verify(target, key, size, checksum, buffer)
+    if now.ok:
         return result(INTACT_NOW)
-    if now.code is Code.UNREADABLE:
-        return result(UNREADABLE_NOW, detail=f"{now.detail}; a failed read is not damage: not repaired over")
+    if now.outcome == Outcome.UNREADABLE:
+        return result(UNREADABLE_NOW, detail=f"{now.describe()}; a failed read is not damage: not repaired over")
     if not sources:
         return result(NOT_IN_SOURCES, detail="no other copy to repair from")
     if dry_run:
@@ -151,9 +150,9 @@ def _repair_one(target, sources, problem, size, checksum, dry_run):
     restored = restore_copy(target, key, size, checksum, sources)
     if restored.outcome != REPAIRED:
         return result(restored.outcome, detail=restored.detail)
-    back = _verified(target, key, size, checksum, buffer)
-    if back is not None:
-        return result(READ_BACK_FAILED, restored.source, restored.quarantined, f"{back.code} {back.detail}")
+    back = verify(target, key, size, checksum, buffer)
+    if not back.ok:
+        return result(READ_BACK_FAILED, restored.source, restored.quarantined, back.describe())
     logger.info(
         "Repaired file %s (key %s)%s from %s%s",
         problem.filemeta,

@@ -49,13 +49,14 @@ import io
 import logging
 
 from django.apps import apps
-from django.conf import settings
 
 from .base import (
+    DEFAULT_CHUNK_SIZE,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
     Leftover,
+    Option,
     StoreCopy,
     StoreWriter,
 )
@@ -69,11 +70,6 @@ NAME = "MirroredDeliveryStore"
 PRIMARY = "primary"
 MISSING, UNREADABLE, DAMAGED = "missing", "unreadable", "damaged"
 LEFTOVER_SEPARATOR = ": "
-
-
-def _option(value, setting):
-    """An option given as a keyword, else its DELIVERY_STORE_MIRROR_* setting."""
-    return getattr(settings, setting) if value is None else value
 
 
 def _build(spec, what):
@@ -99,6 +95,29 @@ def _build(spec, what):
     if isinstance(store, MirroredDeliveryStore):
         raise InvalidStoreError(f"{NAME} {what} cannot itself be a {NAME}.")
     return store
+
+
+def _primary(spec):
+    return _build(spec, "primary")
+
+
+def _replicas(specs):
+    if not isinstance(specs, list | tuple) or not specs:
+        raise ValueError("it must be a list of at least one store (JSON in DELIVERY_STORE_MIRROR_REPLICAS)")
+    return [_build(spec, f"replica {number}") for number, spec in enumerate(specs, 1)]
+
+
+def _whole_number(value):
+    """An int, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("it must be a whole number, 0 or more")
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError("it must be a whole number, 0 or more")
+    return number
 
 
 def _expectation(obj):
@@ -300,41 +319,23 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
       (``DELIVERY_STORE_MIRROR_VERIFY_AHEAD``, 1 MiB); memory per reader stays below it.
     """
 
-    def __init__(self, primary=None, replicas=None, *, min_copies=None, verify_ahead=None):
-        primary = _option(primary, "DELIVERY_STORE_MIRROR_PRIMARY")
-        replicas = _option(replicas, "DELIVERY_STORE_MIRROR_REPLICAS")
-        if not primary:
-            raise InvalidStoreError(f"{NAME} needs a primary store: set DELIVERY_STORE_MIRROR_PRIMARY.")
-        if not isinstance(replicas, list | tuple) or not replicas:
+    options = {
+        "primary": Option("DELIVERY_STORE_MIRROR_PRIMARY", clean=_primary, required=True),
+        "replicas": Option("DELIVERY_STORE_MIRROR_REPLICAS", clean=_replicas, required=True),
+        "min_copies": Option("DELIVERY_STORE_MIRROR_MIN_COPIES", 0, _whole_number),
+        "verify_ahead": Option("DELIVERY_STORE_MIRROR_VERIFY_AHEAD", DEFAULT_CHUNK_SIZE, _whole_number),
+    }
+
+    def __init__(self, primary=None, replicas=None, **options):
+        super().__init__(primary=primary, replicas=replicas, **options)
+        self._copies = [StoreCopy(PRIMARY, self.primary)]
+        self._copies += [StoreCopy(f"replica {n}", store) for n, store in enumerate(self.replicas, 1)]
+        if self.min_copies > len(self._copies):
             raise InvalidStoreError(
-                f"{NAME} needs at least one replica: set DELIVERY_STORE_MIRROR_REPLICAS to a JSON list of stores."
+                f"{NAME} refuses min_copies={self.min_copies!r}: it keeps only {len(self._copies)} copies."
             )
-        self._copies = [StoreCopy(PRIMARY, _build(primary, "primary"))]
-        for number, spec in enumerate(replicas, 1):
-            self._copies.append(StoreCopy(f"replica {number}", _build(spec, f"replica {number}")))
-        self.min_copies = self._count(_option(min_copies, "DELIVERY_STORE_MIRROR_MIN_COPIES"))
-        self.verify_ahead = self._nonnegative(_option(verify_ahead, "DELIVERY_STORE_MIRROR_VERIFY_AHEAD"))
+        self.min_copies = self.min_copies or len(self._copies)
         self.chunk_size = self.primary.chunk_size
-
-    def _count(self, value):
-        number = self._nonnegative(value, "min_copies")
-        if number > len(self._copies):
-            raise InvalidStoreError(f"{NAME} refuses min_copies={value!r}: it keeps only {len(self._copies)} copies.")
-        return number or len(self._copies)
-
-    @staticmethod
-    def _nonnegative(value, option="verify_ahead"):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = -1
-        if number < 0:
-            raise InvalidStoreError(f"{NAME} refuses {option}={value!r}: it must be a whole number, 0 or more.")
-        return number
-
-    @property
-    def primary(self):
-        return self._copies[0].store
 
     def copies(self):
         return list(self._copies)

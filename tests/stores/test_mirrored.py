@@ -380,8 +380,10 @@ class TestConfiguration(TempDirMixin, TestCase):
         """Each misconfiguration is an InvalidStoreError saying what to set."""
         fs = {"backend": FS, "options": {"root": self.tmpdir}}
         cases = [
-            ({"primary": {}, "replicas": [fs]}, "needs a primary store: set DELIVERY_STORE_MIRROR_PRIMARY"),
-            ({"primary": fs, "replicas": []}, "needs at least one replica: set DELIVERY_STORE_MIRROR_REPLICAS"),
+            ({"replicas": [fs]}, "MirroredDeliveryStore needs a primary: set DELIVERY_STORE_MIRROR_PRIMARY."),
+            ({"primary": fs}, "MirroredDeliveryStore needs a replicas: set DELIVERY_STORE_MIRROR_REPLICAS."),
+            ({"primary": fs, "replicas": []}, "refuses replicas=[]: it must be a list of at least one store"),
+            ({"primary": {}, "replicas": [fs]}, 'primary must look like {"backend": "deliveries.stores'),
             ({"primary": {"root": "/x"}, "replicas": [fs]}, 'primary must look like {"backend": "deliveries.stores'),
             ({"primary": fs, "replicas": [{"backend": FS, "options": "root=/x"}]}, '"options" must be a JSON object'),
             ({"primary": fs, "replicas": [{"backend": "nope.Store"}]}, "does not import"),

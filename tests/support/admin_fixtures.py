@@ -63,14 +63,19 @@ def body(response):
 
 class AdminFixtureMixin:
     """
-    A fresh MemoryDeliveryStore per test, and: ``superuser``, ``viewer`` (staff, view permission
-    on files and deliveries), ``nobody`` (staff without permissions), and make_samples()'s
-    deliveries and files as attributes (``first``, ``second``, ``py``, ``txt``, ``png``, ``bin``).
+    A fresh store per test (``make_store()``: a MemoryDeliveryStore), and: ``superuser``,
+    ``viewer`` (staff, view permission on files and deliveries), ``nobody`` (staff without
+    permissions), and make_samples()'s deliveries and files as attributes (``first``,
+    ``second``, ``py``, ``txt``, ``png``, ``bin``).
     """
+
+    def make_store(self):
+        """The store installed as FileMeta.deliverystore for each test (a fresh MemoryDeliveryStore)."""
+        return MemoryDeliveryStore()
 
     def setUp(self):
         super().setUp()
-        self.store = self.enterContext(swap_deliverystore(FileMeta, MemoryDeliveryStore()))
+        self.store = self.enterContext(swap_deliverystore(FileMeta, self.make_store()))
         self.superuser = make_user("root", superuser=True)
         self.viewer = make_user("viewer", perms=["view_filemeta", "view_delivery"])
         self.nobody = make_user("nobody")
