@@ -113,7 +113,15 @@ def verify(store, key, size, checksum, buffer=None):
     recorded ``size`` and ``checksum``; return a Verification. Never raises for the store's
     trouble: a failed read is ``unreadable``, with the reason. ``buffer`` (a bytearray) may be
     reused across calls by one thread.
+
+    A store that keeps several copies (``MirroredDeliveryStore``) has each copy read on its own,
+    never through its self-repairing reads (verifying writes nothing): the file is intact when a
+    copy is, and the detail names the copies that are not; else corrupt when a copy holds wrong
+    bytes, else unreadable when a read failed, else missing.
     """
+    copies = store.copies()
+    if len(copies) > 1:
+        return _verify_copies(copies, key, size, checksum, buffer)
     try:
         got_size, got_checksum = _hash_bytes(store, key, buffer)
     except DeliveryStoreFileNotFound:
@@ -131,6 +139,20 @@ def verify(store, key, size, checksum, buffer=None):
         detail = f"SHA-256 differs: read {got_checksum}, recorded {checksum}"
         return Verification(Outcome.CORRUPT, detail, got_size, got_checksum, differs="sha256")
     return Verification(Outcome.INTACT, "size and SHA-256 match", got_size, got_checksum)
+
+
+def _verify_copies(copies, key, size, checksum, buffer):
+    results = [(copy.name, verify(copy.store, key, size, checksum, buffer)) for copy in copies]
+    others = "; ".join(f"{name}: {result.describe()}" for name, result in results if not result.ok)
+    for name, result in results:
+        if result.ok:
+            detail = result.detail + (f" in the {name} copy; {others}" if others else " in every copy")
+            return Verification(Outcome.INTACT, detail, result.size, result.checksum)
+    for outcome in (Outcome.CORRUPT, Outcome.UNREADABLE):
+        for _, result in results:
+            if result.outcome == outcome:
+                return Verification(outcome, others, result.size, result.checksum, result.differs)
+    return Verification(Outcome.MISSING, others)
 
 
 def record(filemeta, verification):

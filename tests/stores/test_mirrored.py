@@ -459,3 +459,36 @@ class TestVerifyingReaderSeeks(MirroredMixin, TestCase):
                 reader.read()
         self.assertEqual(self.get(self.primary, fm), data)
         self.assertIsInstance(self.store.read_open(fm), io.RawIOBase)
+
+
+class TestVerifyEveryCopy(MirroredMixin, TestCase):
+    """The one verification reads each copy of a mirrored store on its own, and writes nothing."""
+
+    def setUp(self):
+        super().setUp()
+        self.fm = self.add("a.bin", b"evidence" * 100)
+
+    def test_outcomes(self):
+        """Intact if a copy is (naming the bad ones); else corrupt, else unreadable, else missing."""
+        from deliveries.integrity import Outcome, verify_filemeta
+
+        result = verify_filemeta(self.fm, save=False)
+        self.assertEqual((result.outcome, result.detail), (Outcome.INTACT, "size and SHA-256 match in every copy"))
+        self.put(self.primary, self.fm, b"tampered")
+        result = verify_filemeta(self.fm)
+        self.assertEqual(result.outcome, Outcome.INTACT)
+        self.assertEqual(
+            result.detail,
+            "size and SHA-256 match in the replica 1 copy; primary: corrupt (size differs: read 8 bytes, recorded 800)",
+        )
+        self.assertEqual(self.get(self.primary, self.fm), b"tampered")  # verifying repairs nothing
+        self.replica.fail_read = True
+        self.assertEqual(verify_filemeta(self.fm, save=False).outcome, Outcome.CORRUPT)
+        self.primary.remove(self.fm)
+        result = verify_filemeta(self.fm)
+        self.assertEqual(result.outcome, Outcome.UNREADABLE)
+        self.fm.refresh_from_db()
+        self.assertEqual(self.fm.status, FileMeta.Status.INTACT)  # a failed read records nothing
+        self.replica.fail_read = False
+        self.replica.remove(self.fm)
+        self.assertEqual(verify_filemeta(self.fm, save=False).outcome, Outcome.MISSING)

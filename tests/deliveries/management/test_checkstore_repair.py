@@ -126,7 +126,8 @@ class TestMirroredRepair(TempDirMixin, RepairMixin, TestCase):
         (qkey,) = quarantined(self.primary)
         lines = out.splitlines()
         self.assertIn(
-            f"HASH_MISMATCH {fm.pk} {fm.pk} in primary: SHA-256 differs: read {other.checksum}, recorded {fm.checksum}", lines
+            f"HASH_MISMATCH {fm.pk} {fm.pk} in primary: SHA-256 differs: read {other.checksum}, recorded {fm.checksum}",
+            lines,
         )
         self.assertIn(
             f"REPAIRED: file {fm.pk} (key {fm.pk} in primary, HASH_MISMATCH) from replica 1; "
