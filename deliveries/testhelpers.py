@@ -227,6 +227,18 @@ class TestDeliveryStoreMixin:
         self.store.remove(self.filemeta)
         self.assertEqual([o.key for o in self.store.iter_objects()], [self.store.key_for(self.filemeta2)])
 
+    def test_keep_aside(self):
+        """keep_aside keeps the bytes as they were under a second key, whatever later happens to the first."""
+        self._write(self.filemeta, b"damaged bytes")
+        self.store.keep_aside(self.filemeta, "aside-1")
+        self._write(self.filemeta, b"repaired")
+        self.assertEqual(self._read("aside-1"), b"damaged bytes")
+        self.store.remove(self.filemeta)
+        self.assertEqual(self._read("aside-1"), b"damaged bytes")
+        with self.assertRaises(DeliveryStoreFileNotFound):
+            self.store.keep_aside(self.filemeta, "aside-2")
+        self.assertFalse(self.store.exists("aside-2"))
+
     def test_keys_come_from_ids(self):
         """The key is the FileMeta's id, whatever its filename; unsafe keys are refused."""
         from django.core.exceptions import SuspiciousFileOperation

@@ -621,6 +621,15 @@ class DeliveryStoreInterface:
         """Copy the bytes of one FileMeta to another, streaming; the source is left as it was."""
         self._copy(self.key_for(filemeta_from), self.key_for(filemeta_to))
 
+    def keep_aside(self, filemeta, aside_key):
+        """
+        Keep the bytes of ``filemeta`` as they are now under ``aside_key`` too, for inspection: a
+        repair puts damaged bytes aside so before it writes over them. Like ``copy``, but a
+        backend may share the bytes instead of copying them (a hard link), since stored bytes are
+        never changed in place. Raises ``DeliveryStoreFileNotFound`` when there are none.
+        """
+        self._keep_aside(self.key_for(filemeta), self.key_for(aside_key))
+
     def size(self, filemeta):
         """Return the number of bytes stored for ``filemeta``."""
         return self._size(self.key_for(filemeta))
@@ -686,6 +695,9 @@ class DeliveryStoreInterface:
     def _size(self, key):
         with self._read_open(key) as reader:
             return reader.seek(0, io.SEEK_END)
+
+    def _keep_aside(self, key, aside_key):
+        self._copy(key, aside_key)
 
     # ---- Subclasses must implement all of these ------------------------------------------------
 

@@ -242,6 +242,40 @@ class FsDeliveryStore(DeliveryStoreInterface):
         finally:
             os.close(dir_fd)
 
+    def _keep_aside(self, key, aside_key):
+        # A hard link: no byte is copied, and the old file survives the rename a repair makes over
+        # its name (files here are only ever replaced whole, never changed in place).
+        try:
+            src_dir = self._open_dir(key)
+        except FileNotFoundError as e:
+            raise DeliveryStoreFileNotFound(key) from e
+        linked = False
+        try:
+            dst_dir = self._open_dir(aside_key, create=True)
+            try:
+                try:
+                    st = os.stat(key, dir_fd=src_dir, follow_symlinks=False)
+                except FileNotFoundError as e:
+                    raise DeliveryStoreFileNotFound(key) from e
+                if not stat.S_ISREG(st.st_mode):
+                    raise DeliveryStoreFileNotFound(key, "not a regular file")
+                try:
+                    os.link(key, aside_key, src_dir_fd=src_dir, dst_dir_fd=dst_dir, follow_symlinks=False)
+                    linked = True
+                except FileNotFoundError as e:
+                    raise DeliveryStoreFileNotFound(key) from e
+                except OSError as e:
+                    if e.errno not in (errno.EPERM, errno.EMLINK, errno.EXDEV, errno.EOPNOTSUPP):
+                        raise
+                if linked and self.fsync:
+                    os.fsync(dst_dir)  # make the link itself durable
+            finally:
+                os.close(dst_dir)
+        finally:
+            os.close(src_dir)
+        if not linked:
+            self._copy(key, aside_key)  # a filesystem without hard links (or out of links)
+
     def _copy(self, src_key, dst_key):
         src_fd = self._open_file(src_key)
         try:

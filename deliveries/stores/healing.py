@@ -68,7 +68,7 @@ def quarantine(store, key):
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     qkey = f"{QUARANTINE_PREFIX}{key}-{stamp}-{os.urandom(3).hex()}"
     try:
-        store.copy(key, qkey)
+        store.keep_aside(key, qkey)
     except DeliveryStoreFileNotFound:
         return None
     return qkey

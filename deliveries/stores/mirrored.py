@@ -514,10 +514,14 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
             raise DeliveryStoreFileNotFound(key, "in no copy")
 
     def _copy(self, src_key, dst_key):
+        self._each_copy("copy", src_key, dst_key)
+
+    def _each_copy(self, method, src_key, dst_key):
+        """``copy`` or ``keep_aside`` in every copy; all or none (the copies done are removed again)."""
         done = []
         try:
             for copy in self._copies:
-                copy.store.copy(src_key, dst_key)
+                getattr(copy.store, method)(src_key, dst_key)
                 done.append(copy)
         except BaseException:
             for copy in done:
@@ -526,6 +530,9 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
                 except Exception:
                     logger.exception("Could not roll back a copy to key %s in %s", dst_key, copy.store.describe())
             raise
+
+    def _keep_aside(self, key, aside_key):
+        self._each_copy("keep_aside", key, aside_key)
 
     def _iter_objects(self):
         seen = set()
