@@ -97,6 +97,10 @@ class Shard:
         return value % self.count == self.index - 1
 
 
+def _repair_order(repair):
+    return (filemeta_id(repair.key) or 0, repair.key, repair.copy)
+
+
 @dataclass
 class CheckReport:
     """Everything one run found; rendered as text or JSON, recorded as a StoreCheckRun."""
@@ -211,16 +215,13 @@ class CheckReport:
             )
             lines.append("OK" if self.ok else "FAILED")
             return lines
-        lines.extend(repair.as_line() for repair in self.repairs or ())
-        what = f"{self.level} check"
+        lines.extend(repair.as_line() for repair in sorted(self.repairs or (), key=_repair_order))
+        what, objects = f"{self.level} check", f"{s['objects']} objects, "
         if "oldest" in self.options or "budget" in self.options:
-            what = "deep check (scrub, least recently verified first" + (
-                f"; stopped at the {'--budget' if self.stopped == 'budget' else '--oldest limit'})"
-                if self.stopped
-                else ")"
-            )
+            stopped = {"budget": "; stopped at --budget", "oldest": "; stopped at --oldest"}.get(self.stopped, "")
+            what, objects = f"scrub (deep, least recently verified first{stopped})", ""  # a scrub lists nothing
         lines.append(
-            f"{what} of {self.store}: {s['files']} files, {s['objects']} objects, "
+            f"{what} of {self.store}: {s['files']} files, {objects}"
             f"{s['bytes_read']} bytes read in {s['seconds']:.2f} s ({s['mib_per_s']:.1f} MiB/s); {counts}"
             + (f"; {self.in_flight} younger than --min-age left alone" if self.in_flight else "")
         )

@@ -94,7 +94,7 @@ class VerifiedReplacement:
     def write(self, data):
         self._written += len(data)
         if self._written > self.size:  # no need to read on: these are not the recorded bytes
-            raise SourceDamaged(f"more than the recorded {self.size} bytes")
+            raise SourceDamaged(f"size differs: more than the recorded {self.size} bytes")
         self._digest.update(data)
         self._writer.write(data)
 
@@ -102,9 +102,9 @@ class VerifiedReplacement:
         """Publish the bytes (returning the quarantine key of the old ones, or None); SourceDamaged if they are wrong."""
         try:
             if self._written != self.size:
-                raise SourceDamaged(f"{self._written} bytes, recorded {self.size}")
+                raise SourceDamaged(f"size differs: read {self._written} bytes, recorded {self.size}")
             if self._digest.hexdigest() != self.checksum:
-                raise SourceDamaged(f"SHA-256 {self._digest.hexdigest()}, recorded {self.checksum}")
+                raise SourceDamaged(f"SHA-256 differs: read {self._digest.hexdigest()}, recorded {self.checksum}")
             self.quarantined = quarantine(self.store, self.key)
             if self.quarantined and getattr(self.store, "create_only", False):
                 # A create-only store refuses to replace an object; its old bytes are safe in quarantine now.
@@ -152,14 +152,14 @@ def _restore_from(target, key, size, checksum, source):
                 return NOT_IN_SOURCES, "missing", None
             except Exception as e:  # a failed read is not damage: never repaired from, never over
                 replacement.abort()
-                return UNREADABLE_IN_SOURCES, f"unreadable ({type(e).__name__}: {e})", None
+                return UNREADABLE_IN_SOURCES, f"could not read: {type(e).__name__}: {e}", None
             if chunk is None:
                 break
             try:
                 replacement.write(chunk)
             except SourceDamaged as e:
                 replacement.abort()
-                return DAMAGED_IN_SOURCES, f"damaged ({e})", None
+                return DAMAGED_IN_SOURCES, f"corrupt ({e})", None
             except Exception as e:
                 replacement.abort()
                 return WRITE_FAILED, f"{type(e).__name__}: {e}", None
@@ -168,7 +168,7 @@ def _restore_from(target, key, size, checksum, source):
     try:
         quarantined = replacement.commit()
     except SourceDamaged as e:
-        return DAMAGED_IN_SOURCES, f"damaged ({e})", None
+        return DAMAGED_IN_SOURCES, f"corrupt ({e})", None
     except Exception as e:
         return WRITE_FAILED, f"{type(e).__name__}: {e}", None
     return REPAIRED, "intact", quarantined

@@ -398,7 +398,7 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
                 continue
             except OSError as e:  # unreadable now: passed over, never repaired over
                 logger.warning("Could not read key %s from %s: %s", key, copy.store.describe(), e)
-                problems.append((UNREADABLE, copy.name, f"unreadable ({e})"))
+                problems.append((UNREADABLE, copy.name, f"could not read: {e}"))
                 continue
             if len(data) != size or hashlib.sha256(data).hexdigest() != checksum:
                 damaged.append(copy)
@@ -421,14 +421,14 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
                 continue
             except OSError as e:
                 logger.warning("Could not read key %s from %s: %s", key, copy.store.describe(), e)
-                problems.append((UNREADABLE, copy.name, f"unreadable ({e})"))
+                problems.append((UNREADABLE, copy.name, f"could not read: {e}"))
                 continue
             try:
                 found = reader.seek(0, io.SEEK_END)
                 reader.seek(0)
             except OSError as e:
                 reader.close()
-                problems.append((UNREADABLE, copy.name, f"unreadable ({e})"))
+                problems.append((UNREADABLE, copy.name, f"could not read: {e}"))
                 continue
             if found != size:
                 reader.close()
