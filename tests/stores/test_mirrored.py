@@ -492,3 +492,42 @@ class TestVerifyEveryCopy(MirroredMixin, TestCase):
         self.replica.fail_read = False
         self.replica.remove(self.fm)
         self.assertEqual(verify_filemeta(self.fm, save=False).outcome, Outcome.MISSING)
+
+
+class TestDownloadsThroughAMirror(MirroredMixin, TestCase):
+    """The admin's download of a file whose primary copy is damaged."""
+
+    verify_ahead = 4096
+
+    def download(self, fm):
+        from django.test import RequestFactory
+
+        from deliveries.serving.downloads import download_response
+
+        request = RequestFactory().get("/x")
+        request.user = None
+        return download_response(request, fm)
+
+    def test_small_file_is_served_whole_from_the_replica(self):
+        """A missing primary: 200 with every byte, and the primary has them again."""
+        data = os.urandom(3000)
+        fm = self.add("a.bin", data)
+        self.primary.remove(fm)
+        with self.assertLogs("deliveries.stores.mirrored", "WARNING"):
+            response = self.download(fm)
+            self.assertEqual(b"".join(response.streaming_content), data)
+        self.assertEqual(self.get(self.primary, fm), data)
+
+    def test_big_damaged_file_is_cut_short(self):
+        """A flipped byte in a streamed file: the body stops before its end (never whole and wrong); the next is whole."""
+        data = os.urandom(50_000)
+        fm = self.add("big.bin", data)
+        flipped = bytearray(data)
+        flipped[-10] ^= 1
+        self.put(self.primary, fm, bytes(flipped))
+        got = bytearray()
+        with self.assertLogs("deliveries.stores.mirrored", "WARNING"), self.assertRaises(DeliveryStoreDamaged):
+            for chunk in self.download(fm).streaming_content:
+                got += chunk
+        self.assertLess(len(got), len(data))
+        self.assertEqual(b"".join(self.download(fm).streaming_content), data)
