@@ -369,9 +369,10 @@ class StoreWriter(io.RawIOBase):
     """
     A binary writer whose bytes become visible only when ``close()`` commits them.
 
-    Subclasses implement ``_write(data)``, ``_commit()`` and ``_abort()``. ``write`` appends;
-    leaving a ``with`` block by an exception aborts instead of committing; a writer that is
-    garbage-collected without being closed aborts too, so half-written bytes never appear.
+    Subclasses implement ``_write(data)``, ``_commit()`` and ``_abort()``, and may implement
+    ``_prepare()``. ``write`` appends; leaving a ``with`` block by an exception aborts instead of
+    committing; a writer that is garbage-collected without being closed aborts too, so
+    half-written bytes never appear.
     """
 
     def __init__(self, key):
@@ -379,6 +380,7 @@ class StoreWriter(io.RawIOBase):
         self.key = key
         self.bytes_written = 0
         self._finished = False
+        self._prepared = False
 
     def writable(self):
         return True
@@ -386,11 +388,29 @@ class StoreWriter(io.RawIOBase):
     def write(self, data):
         if self._finished:
             raise ValueError("write to a closed delivery store writer")
+        if self._prepared:
+            raise ValueError("write to a delivery store writer after prepare()")
         view = memoryview(data).cast("B")
         if view.nbytes:
             self._write(view)
             self.bytes_written += view.nbytes
         return view.nbytes
+
+    def prepare(self):
+        """
+        The slow first half of ``close()``, optional: make the bytes written durable without
+        publishing them (the filesystem's fsync of the data), so that several writers of one
+        file (a mirrored store's) can do it at once; ``close()`` then only publishes. Nothing
+        may be written after it. A failure aborts the writer.
+        """
+        if self._finished or self._prepared:
+            raise ValueError("prepare() of a closed or already prepared delivery store writer")
+        self._prepared = True
+        try:
+            self._prepare()
+        except BaseException:
+            self.abort()
+            raise
 
     def close(self):
         """Commit the bytes: after this returns, readers see all of them."""
@@ -423,6 +443,9 @@ class StoreWriter(io.RawIOBase):
                 self.abort()
             except Exception:
                 pass
+
+    def _prepare(self):
+        pass  # by default close() does all the work
 
     # Subclasses implement all of these.
     def _write(self, data):

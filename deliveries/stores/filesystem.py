@@ -75,9 +75,13 @@ class _FsWriter(StoreWriter):
             written = os.write(self._fd, data)
             data = data[written:]
 
+    def _prepare(self):
+        if self._fsync:
+            os.fsync(self._fd)
+
     def _commit(self):
         # On failure, close() calls _abort(), which still needs the directory to unlink the temporary.
-        if self._fsync:
+        if self._fsync and not self._prepared:
             os.fsync(self._fd)
         os.close(self._fd)
         self._fd = None

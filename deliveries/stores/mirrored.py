@@ -47,6 +47,7 @@ and repairs each copy on its own.
 import hashlib
 import io
 import logging
+import threading
 
 from django.apps import apps
 
@@ -177,9 +178,38 @@ class _MirroredWriter(StoreWriter):
                 self._writers.remove(entry)
                 writer.abort()
 
+    def _prepare_all(self):
+        """
+        The writers' slow half (the filesystem's fsync of the data) at once, on threads: a
+        mirrored write then costs little more than one durable write, not the sum of them.
+        """
+        slow = [(c, w) for c, w in self._writers if type(w)._prepare is not StoreWriter._prepare]
+        if len(slow) < 2:
+            return
+        errors = {}
+
+        def prepare(copy, writer):
+            try:
+                writer.prepare()
+            except Exception as e:  # prepare() has aborted that writer
+                errors[copy.name] = e
+
+        threads = [threading.Thread(target=prepare, args=entry, daemon=True) for entry in slow[1:]]
+        for thread in threads:
+            thread.start()
+        prepare(*slow[0])
+        for thread in threads:
+            thread.join()
+        for entry in list(self._writers):
+            copy, _ = entry
+            if copy.name in errors:
+                self._writers.remove(entry)
+                self._tolerate(copy, errors[copy.name])
+
     def _commit(self):
         committed = []
         try:
+            self._prepare_all()
             # Replicas first: the primary, which readers read, publishes only once they hold the bytes.
             for copy, writer in self._writers[1:] + self._writers[:1]:
                 try:

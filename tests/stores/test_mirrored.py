@@ -13,6 +13,7 @@ from deliveries.models import FileMeta, MissingCopy
 from deliveries.stores import (
     DeliveryStoreDamaged,
     DeliveryStoreFileNotFound,
+    FsDeliveryStore,
     InvalidStoreError,
     MemoryDeliveryStore,
     MirroredDeliveryStore,
@@ -531,3 +532,37 @@ class TestDownloadsThroughAMirror(MirroredMixin, TestCase):
                 got += chunk
         self.assertLess(len(got), len(data))
         self.assertEqual(b"".join(self.download(fm).streaming_content), data)
+
+
+class TestPrepare(TempDirMixin, TestCase):
+    def test_prepare_then_close(self):
+        """A filesystem writer's prepare() makes the data durable; close() publishes it; nothing may be written between."""
+        store = FsDeliveryStore(root=self.tmpdir)
+        writer = store.write_open("7")
+        writer.write(b"data")
+        writer.prepare()
+        self.assertFalse(store.exists("7"))
+        with self.assertRaisesMessage(ValueError, "write to a delivery store writer after prepare()"):
+            writer.write(b"more")
+        writer.close()
+        self.assertEqual(b"".join(store.iter_chunks("7")), b"data")
+
+    def test_a_failing_prepare_fails_the_mirrored_write(self):
+        """A copy whose prepare() fails is rolled back with the others: nothing anywhere."""
+        from unittest import mock
+
+        fs = {"backend": FS, "options": {"root": f"{self.tmpdir}/a"}}
+        store = MirroredDeliveryStore(fs, [{"backend": FS, "options": {"root": f"{self.tmpdir}/b"}}])
+        replica = store.copies()[1].store
+        real = os.fsync
+
+        def failing(fd):
+            if os.path.realpath(f"/proc/self/fd/{fd}").startswith(replica.root):
+                raise OSError(5, "Input/output error")
+            return real(fd)
+
+        with mock.patch("deliveries.stores.filesystem.os.fsync", failing):
+            with self.assertRaisesMessage(OSError, "Input/output error"):
+                with store.write_open("8") as writer:
+                    writer.write(b"data")
+        self.assertEqual((list(store.iter_objects()), list(store.iter_leftovers())), ([], []))
