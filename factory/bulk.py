@@ -11,12 +11,19 @@ e.g. ``auto_now`` and file saving, still runs); reverse sets are not accepted; a
 inherited child, which ``bulk_create`` cannot insert, is saved row by row.
 """
 
+from django.db.models import Q
+
 from .exceptions import FactoryError
 from .plan import CREATE, SKIP, is_content_type
 
 
-def make_bulk(factory, model, count, attrs, ctx, rows=None):
-    """``count`` saved instances of ``model``; ``rows`` adds per-row keywords (through rows)."""
+def make_bulk(factory, model, count, attrs, ctx, rows=None, reuse=None, after=()):
+    """
+    ``count`` saved instances of ``model``; ``rows`` adds per-row keywords (through rows).
+    ``reuse``: (name, attname) keys to look existing rows up by (default: the nested Factory's
+    ``get_or_create``), one query per 500 rows; a row found takes the place of the new one.
+    ``after``: hooks run on each new instance once all are saved, after the nested ``after_make``.
+    """
     plan = factory._plan(model)
     plain, nested, m2m, reverse = plan.split(attrs)
     if reverse:
@@ -27,7 +34,7 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
     generator = factory.model_generators.get(model) or plan.make_instance
     trusted = ()
     if generator is not None:
-        instances = [generator(factory, **plain, **(rows[i] if rows else {})) for i in range(count)]
+        instances = [factory._generated(plan, generator, {**plain, **(rows[i] if rows else {})}) for i in range(count)]
     else:
         given = set(plain).union(rows[0] if rows else ())
         prebuilt = _targets(factory, plan, count, given, nested, ctx)
@@ -38,6 +45,10 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
                 plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}
             )
             instances.append(instance)
+    keys = plan.get_or_create if reuse is None else reuse
+    result = instances
+    if keys:
+        result, instances = _reuse(plan, instances, keys, ctx)
     if ctx.validate:
         for instance in instances:
             if ctx.using is not None:
@@ -45,7 +56,34 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
             instance.full_clean(trusted, plan.validate_unique, plan.validate_constraints)
     _insert(plan, instances, ctx)
     _many_to_many(factory, plan, instances, nested, m2m, ctx, auto=generator is None)
-    return instances
+    hooks = (plan.after_make, *after) if plan.after_make is not None else after
+    for hook in hooks:
+        for instance in instances:
+            hook(instance, factory)
+    return result
+
+
+def _reuse(plan, instances, keys, ctx):
+    """(every row: an existing one where its keys match, else the new one; the new ones to insert, each key once)."""
+    attnames = [attname for _name, attname in keys]
+    key_of = lambda instance: tuple(getattr(instance, attname) for attname in attnames)  # noqa: E731
+    found = {}
+    manager = plan.model._base_manager.db_manager(ctx.using)
+    wanted = list(dict.fromkeys(key_of(instance) for instance in instances))
+    for start in range(0, len(wanted), 500):
+        condition = Q()
+        for key in wanted[start : start + 500]:
+            condition |= Q(**dict(zip(attnames, key)))
+        for row in manager.filter(condition).order_by("-pk"):
+            found[key_of(row)] = row  # by descending pk: the first row of a key wins, as in make_one
+    result, new = [], []
+    for instance in instances:
+        key = key_of(instance)
+        if key not in found:
+            found[key] = instance
+            new.append(instance)
+        result.append(found[key])
+    return result, new
 
 
 def _targets(factory, plan, count, given, nested, ctx):

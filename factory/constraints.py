@@ -125,15 +125,15 @@ class CheckRepair:
     def __bool__(self):
         return bool(self.constraints)
 
-    def apply(self, instance, fixed):
-        """Repair what can be repaired; raise UnsatisfiableConstraintError for the rest."""
+    def apply(self, instance, fixed, lenient=False):
+        """Repair what can be repaired; raise UnsatisfiableConstraintError for the rest (unless lenient)."""
         for constraint in self.constraints:
             if self.evaluate(constraint.condition, instance) is not False:
                 continue
             for key, value in _and_leaves(constraint.condition):
                 if self._leaf(key, value, instance) is False:
                     self._repair(key, value, instance, fixed)
-            if self.evaluate(constraint.condition, instance) is False:
+            if self.evaluate(constraint.condition, instance) is False and not lenient:
                 raise UnsatisfiableConstraintError(
                     f"{self.meta.label}: CheckConstraint {constraint.name!r} ({constraint.condition}) is "
                     f"violated by the values {self._values(constraint.condition, instance)} and cannot be "

@@ -14,7 +14,7 @@ from . import generators, mapping
 from .bulk import make_bulk
 from .constraints import finite_domain, unique_groups
 from .counters import UNIQUE, Counters
-from .exceptions import NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
+from .exceptions import FactoryError, NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
 from .plan import (
     CHOICES,
     CONTENT_TYPE,
@@ -27,7 +27,10 @@ from .plan import (
     is_content_type,
     limits_for,
 )
+from .values import Derived, Lazy, Sequence
 
+_STRICT, _LENIENT = "strict", "lenient"  # what a value no validator accepts leads to: an error, or the best try
+_LATER = object()  # a Derived keyword: computed once the instance is built
 _OMIT = object()  # leave the attribute to the model's constructor (default, db_default, empty FK)
 # Validators every CharField carries and generated strings satisfy by construction.
 _LENGTH_VALIDATORS = ("MaxLengthValidator", "ProhibitNullCharactersValidator")
@@ -122,14 +125,20 @@ class Factory:
 
     DEFAULT_FIELD_MAPPING = MappingProxyType(mapping.DEFAULT_FIELD_MAPPING)
     DEFAULT_MODEL_GENERATORS = MappingProxyType({})
+    DEFAULT_STATES = MappingProxyType({})
     MODEL_FACTORY_CLASS_NAME = "Factory"
 
-    def __init__(self, test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None):
+    def __init__(
+        self, test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None, states=None
+    ):
         self.test_case = test_case
         # A test case supplies the unique values if it can (testtools' and ours can).
         self._unique_source = getattr(test_case, "getUniqueInteger", None)
         self.field_mapping = dict(self.DEFAULT_FIELD_MAPPING if field_mapping is None else field_mapping)
         self.model_generators = {**self.DEFAULT_MODEL_GENERATORS, **(model_generators or {})}
+        self.states = {}
+        for model, named in {**self.DEFAULT_STATES, **(states or {})}.items():
+            self.states[_resolve(model)] = dict(named)
         self.seed = seed
         self.random = random.Random(seed) if seed is not None else None
         self.counters = Counters() if counters is None else counters
@@ -138,32 +147,57 @@ class Factory:
         # cost. Each entry keeps its field alive (see _per_field), so an id is never reused for
         # another field while its entry exists.
         self._cache, self._keys, self._limits, self._checks = {}, {}, {}, {}
+        self._mode = None  # _STRICT inside make*, _LENIENT inside prepare*; None (strict) between calls
 
     # --- making and preparing ------------------------------------------------------------------
 
     def make_one(self, model, **attrs):
-        """A saved instance, validated with ``full_clean()`` before it is saved."""
-        ctx, attrs = self._context(attrs, save=True)
-        return self._instance(_resolve(model), attrs, ctx)
+        """
+        A saved instance, validated with ``full_clean()`` before it is saved. Where no valid
+        instance can be made it raises a ``ValidationError`` (the factory's own
+        ``NoValidValueError``, ``UniqueExhaustedError`` or ``UnsatisfiableConstraintError``, or
+        ``full_clean()``'s) and saves nothing.
+        """
+        return self._call(model, attrs, save=True)
 
     def make(self, count, model, **attrs):
         """``count`` saved instances; with ``_bulk=True`` inserted with ``bulk_create``."""
-        bulk = attrs.pop("_bulk", False)
-        ctx, attrs = self._context(attrs, save=True, validate=not bulk)
-        model = _resolve(model)
-        if bulk:
-            return make_bulk(self, model, count, attrs, ctx)
-        return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
+        return self._call(model, attrs, save=True, count=count)
 
     def prepare_one(self, model, **attrs):
-        """An unsaved, unvalidated instance; FKs and M2Ms empty unless ``_related=True``."""
-        ctx, attrs = self._context(attrs, save=False, validate=False)
-        return self._instance(_resolve(model), attrs, ctx)
+        """
+        An unsaved instance; FKs and M2Ms empty unless ``_related=True``. Never validated, and
+        never refused for its values: where no value passes a field's validators or a model's
+        constraints, the best candidate is used (as django_factory's ``prepare_one`` did).
+        """
+        return self._call(model, attrs, save=False)
 
     def prepare(self, count, model, **attrs):
-        ctx, attrs = self._context(attrs, save=False, validate=False)
+        """``count`` instances as ``prepare_one`` makes them."""
+        return self._call(model, attrs, save=False, count=count)
+
+    def _call(self, model, attrs, save, count=None):
         model = _resolve(model)
-        return [self._instance(model, dict(attrs), ctx) for _ in range(count)]
+        bulk, after, reuse = False, (), None
+        if attrs:
+            if "_states" in attrs:
+                attrs = self._with_states(model, attrs)
+            if count is not None and save:
+                bulk = attrs.pop("_bulk", False)
+            if "_after_make" in attrs:
+                after = _hooks(attrs.pop("_after_make"))
+            if "_get_or_create" in attrs:
+                reuse = self._plan(model).key_names(attrs.pop("_get_or_create"), "_get_or_create")
+        ctx, attrs = self._context(attrs, save=save, validate=save and not bulk)
+        mode, self._mode = self._mode, _STRICT if save else _LENIENT
+        try:
+            if count is None:
+                return self._instance(model, attrs, ctx, reuse, after)
+            if bulk:
+                return make_bulk(self, model, count, attrs, ctx, reuse=reuse, after=after)
+            return [self._instance(model, dict(attrs), ctx, reuse, after) for _ in range(count)]
+        finally:
+            self._mode = mode
 
     async def amake_one(self, model, **attrs):
         """``make_one`` for async code (runs in the thread that owns the connection)."""
@@ -180,7 +214,12 @@ class Factory:
         ctx, attrs = self._context(attrs, save=False, validate=False)
         plan = self._plan(_resolve(model))
         plain, nested, _m2m, _reverse = plan.split(attrs)
-        return self._fill(plan, plain, nested, ctx)[0]
+        # Inside make_one (a hook building the instance) values must be valid; alone, as prepare_one.
+        mode, self._mode = self._mode, self._mode or _LENIENT
+        try:
+            return self._fill(plan, plain, nested, ctx)[0]
+        finally:
+            self._mode = mode
 
     def generate_value(self, field):
         """A value for ``field`` alone: a choice, else its generator (no hooks, defaults or null)."""
@@ -193,6 +232,56 @@ class Factory:
         return generator(field, self)
 
     get_fields = staticmethod(get_fields)
+
+    # --- states --------------------------------------------------------------------------------
+
+    def add_state(self, model, name, **attrs):
+        """Define (or redefine) the state ``name`` of ``model`` for this factory: the keywords it sets."""
+        self.states.setdefault(_resolve(model), {})[name] = attrs
+
+    def state(self, model, name):
+        """The keywords of ``model``'s state ``name``: this factory's own, else the nested Factory's ``states``."""
+        model = _resolve(model)
+        found = self.states.get(model, {}).get(name)
+        if found is None:
+            found = self._plan(model).states.get(name)
+        if found is None:
+            known = sorted({*self.states.get(model, {}), *self._plan(model).states})
+            label, owner = model._meta.label, model._meta.object_name
+            raise FactoryError(
+                f"{label} has no state {name!r}; "
+                + (f"its states are: {', '.join(known)}." if known else "it has none.")
+                + f" Define states in {owner}.Factory.states = {{{name!r}: {{...}}}}, with "
+                f"Factory(states={{{owner}: {{{name!r}: {{...}}}}}}) or with factory.add_state({owner}, {name!r}, ...)."
+            )
+        return found
+
+    def _with_states(self, model, attrs):
+        """The keywords of the states named by ``_states``, in order, then ``attrs`` (which win)."""
+        attrs = dict(attrs)
+        names = attrs.pop("_states")
+        merged = {}
+        for name in [names] if isinstance(names, str) else names:
+            self._merge_state(model, name, merged, ())
+        if "_after_make" in attrs:  # hooks add up: the states' first, then the call's
+            merged["_after_make"] = [*merged.get("_after_make", ()), *_hooks(attrs.pop("_after_make"))]
+        merged.update(attrs)
+        return merged
+
+    def _merge_state(self, model, name, into, path):
+        if name in path:
+            raise FactoryError(
+                f"{model._meta.label}: the states {' -> '.join((*path, name))} include each other in a circle."
+            )
+        state = self.state(model, name)
+        inner = state.get("_states", ())
+        for included in [inner] if isinstance(inner, str) else inner:
+            self._merge_state(model, included, into, (*path, name))
+        for key, value in state.items():
+            if key == "_after_make":
+                into[key] = [*into.get(key, ()), *_hooks(value)]
+            elif key != "_states":
+                into[key] = value
 
     def reset(self):
         """Start every counter again: the next values repeat the first ones."""
@@ -259,19 +348,32 @@ class Factory:
         return _per_field(self._cache, (id(field), compute), field, lambda f: compute(f, self))
 
     def first_valid(self, field, candidates):
-        """The first candidate that passes the field's validators."""
+        """The first candidate that passes the field's validators (see ``cannot`` for none)."""
         candidates = iter(candidates)
         if not self.needs_check(field):
             return next(candidates)
-        messages = []
+        messages, first = [], _OMIT
         for candidate in candidates:
+            if first is _OMIT:
+                first = candidate
             try:
                 field.run_validators(candidate)
             except ValidationError as error:
                 messages = error.messages
             else:
                 return candidate
-        raise NoValidValueError(field, "; ".join(messages))
+        return self.cannot(NoValidValueError(field, "; ".join(messages)), first)
+
+    @property
+    def lenient(self):
+        """Is this a ``prepare*`` call, which takes the best candidate where none is valid?"""
+        return self._mode is _LENIENT
+
+    def cannot(self, error, best):
+        """No valid value: raise ``error`` (make*, or outside a call), or return ``best`` (prepare*)."""
+        if self._mode is _LENIENT:
+            return best
+        raise error
 
     def needs_check(self, field):
         """Has the field validators beyond max_length and null characters (which shapes satisfy)?"""
@@ -309,22 +411,79 @@ class Factory:
             plan = self._plans[model] = ModelPlan(model, self.MODEL_FACTORY_CLASS_NAME, self.field_mapping)
         return plan
 
-    def _instance(self, model, attrs, ctx):
+    def _instance(self, model, attrs, ctx, reuse=None, after=()):
+        """
+        One instance; saved with its relations and after-make hooks if ``ctx.save``. ``reuse``:
+        the (name, attname) keys to look an existing row up by (default: the nested Factory's
+        ``get_or_create``); a row found is returned as it is.
+        """
         plan = self._plan(model)
         plain, nested, m2m, reverse = plan.split(attrs)
+        keys = plan.get_or_create if reuse is None else reuse
+        if keys and ctx.save and all(name in plain or attname in plain for name, attname in keys):
+            found = self._existing(plan, keys, plain, ctx)  # all keys given: no need to build first
+            if found is not None:
+                return found
+            keys = ()
         generator = self.model_generators.get(model) or plan.make_instance
         if generator is not None:
-            instance, trusted = generator(self, **plain), ()
+            instance, trusted = self._generated(plan, generator, plain), ()
         else:
             instance, trusted = self._fill(plan, plain, nested, ctx)
         if ctx.save:
+            if keys:
+                found = self._existing(plan, keys, instance, ctx)
+                if found is not None:
+                    return found
             self._save(plan, instance, trusted, ctx)
             if plan.m2ms or reverse:
                 self._relate(plan, instance, nested, m2m, reverse, ctx, auto=generator is None)
+            if plan.after_make is not None:
+                plan.after_make(instance, self)
+            for hook in after:
+                hook(instance, self)
         return instance
+
+    def _existing(self, plan, keys, source, ctx):
+        """The first row whose key fields equal those of ``source`` (a keywords dict or an instance), or None."""
+        if isinstance(source, dict):
+            lookup = {
+                name if name in source else attname: source.get(name, source.get(attname)) for name, attname in keys
+            }
+        else:
+            lookup = {attname: getattr(source, attname) for _name, attname in keys}
+        return plan.model._base_manager.db_manager(ctx.using).filter(**lookup).order_by("pk").first()
+
+    def _generated(self, plan, generator, plain):
+        """An instance from a model generator or make_instance, keyword Sequences and Derived values resolved."""
+        plain, later = self._lazy(plan, plain) if plain else (plain, ())
+        if later:
+            plain = {key: value for key, value in plain.items() if value is not _LATER}
+        instance = generator(self, **plain)
+        for name, derived in later:
+            setattr(instance, name, derived.compute(instance, plan.label, name))
+        return instance
+
+    def _lazy(self, plan, plain):
+        """(plain with Sequences drawn and Derived values held back as _LATER, [(name, Derived)])."""
+        for value in plain.values():
+            if isinstance(value, Lazy):
+                break
+        else:
+            return plain, ()
+        out, later = {}, []
+        for key, value in plain.items():
+            if isinstance(value, Sequence):
+                value = value.value(self, plan.label, key)
+            elif isinstance(value, Derived):
+                later.append((key, value))
+                value = _LATER
+            out[key] = value
+        return out, later
 
     def _fill(self, plan, plain, nested, ctx, prebuilt=None):
         """An unsaved instance and the FK names it got from the factory (no need to re-validate)."""
+        plain, later = self._lazy(plan, plain) if plain else (plain, ())
         values = dict(plain)
         fixed = set(plain) if plan.checks else None  # what CheckConstraint repairs must not touch
         trusted = []
@@ -367,14 +526,22 @@ class Factory:
             if target is not None:
                 generic[spec.name] = target
                 trusted.append(spec.ct_field)
+        for name, _derived in later:
+            del values[name]
         if values.keys() <= plan.init_keys:
             instance = plan.build(values)
         else:  # properties, private fields...: Django sorts them out (or names what is unknown)
             instance = plan.model(**values)
         for name, target in generic.items():
             setattr(instance, name, target)
+        if later or plan.derived:
+            for name, attname, derived in plan.derived:
+                if name not in plain and attname not in plain:
+                    setattr(instance, name, derived.compute(instance, plan.label, name))
+            for name, derived in later:
+                setattr(instance, name, derived.compute(instance, plan.label, name))
         if plan.checks:
-            plan.checks.apply(instance, fixed)
+            plan.checks.apply(instance, fixed, self.lenient)
         return instance, trusted
 
     def _foreign_key(self, plan, spec, nested, ctx, prebuilt):
@@ -460,7 +627,9 @@ class Factory:
                 counter_key = key
             k = self.counters.next(counter_key) - 1
             sizes = [len(spec.domain) for spec in free]
-            if k >= math.prod(sizes):
+            if k >= math.prod(sizes) and self.lenient:
+                k %= math.prod(sizes)  # prepare*: the combinations start again
+            elif k >= math.prod(sizes):
                 raise UniqueExhaustedError(
                     f"{plan.label}: the unique set ({', '.join(spec.name for spec in specs)}) allows only "
                     f"{math.prod(sizes)} combinations of {', '.join(spec.name for spec in free)}, and all are used; "
@@ -524,6 +693,11 @@ class Factory:
         for item in value if spec.many else [value]:
             setattr(item, spec.link, instance)
             item.save(using=ctx.using)
+
+
+def _hooks(value):
+    """One after-make hook or several, as a tuple."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
 def _per_field(table, key, field, compute):

@@ -12,10 +12,13 @@ from django.db.models.base import DEFERRED
 from django.db.models.fields.composite import CompositePrimaryKey
 
 from .constraints import CheckRepair, check_limits, finite_domain, unique_groups
+from .exceptions import FactoryError
 from .mapping import find_generator
+from .values import Derived
 
 # How a plain field gets its value when no keyword names it.
 HOOK, NULL, DEFAULT, CHOICES, GENERATE, SKIP = "hook", "null", "default", "choices", "generate", "skip"
+DERIVED = "derived"  # a get_<field> = Derived(...) hook: computed once the instance is built
 # What a foreign key does when no keyword names it.
 CREATE, CONTENT_TYPE = "create", "content_type"
 
@@ -54,7 +57,9 @@ class ValueSpec:
         self.field, self.name, self.attname = field, field.name, field.attname
         self.func = getattr(hooks, f"get_{field.name}", None)
         self.domain = finite_domain(field)
-        if self.func is not None:
+        if isinstance(self.func, Derived):
+            self.how = DERIVED
+        elif self.func is not None:
             self.how = HOOK
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             self.how = SKIP  # pre_save() sets it on every save, bulk_create included
@@ -82,7 +87,9 @@ class ForeignKeySpec:
         self.target = field.related_model
         self.hook = getattr(hooks, f"get_{field.name}", None)
         self.nullable = field.null
-        if self.hook is not None:
+        if isinstance(self.hook, Derived):
+            self.how = DERIVED
+        elif self.hook is not None:
             self.how = HOOK
         elif field.null and field.blank:
             self.how = NULL
@@ -155,6 +162,11 @@ class ModelPlan:
         self.model, self.meta, self.label = model, meta, meta.label
         hooks = getattr(model, hooks_name, None)
         self.make_instance = getattr(hooks, "make_instance", None)
+        self.after_make = getattr(hooks, "after_make", None)
+        self.states = getattr(hooks, "states", None) or {}
+        self.get_or_create = self.key_names(
+            getattr(hooks, "get_or_create", ()), f"{meta.object_name}.Factory.get_or_create"
+        )
         self.gfks = [GenericForeignKeySpec(f, hooks) for f in meta.private_fields if is_generic_foreign_key(f)]
         gfk_parts = {name for spec in self.gfks for name in (spec.ct_field, spec.fk_field)}
         self.values, self.fks, self.m2ms = [], [], []
@@ -167,6 +179,12 @@ class ModelPlan:
                 self.fks.append(ForeignKeySpec(field, hooks))
             else:
                 self.values.append(ValueSpec(field, hooks, mapping))
+        # (name, attname, Derived) of the get_<field> = Derived(...) hooks, in field order.
+        self.derived = [
+            (spec.name, spec.attname, spec.func if isinstance(spec, ValueSpec) else spec.hook)
+            for spec in (*self.values, *self.fks)
+            if spec.how == DERIVED
+        ]
         self.reverse = self._reverse_specs(meta)
         self.relations = {spec.name: spec for spec in (*self.fks, *self.m2ms, *self.gfks)}
         self.m2m_names = {spec.name for spec in self.m2ms}
@@ -178,6 +196,24 @@ class ModelPlan:
         self.init_keys = frozenset(key for name, attname, _rel, _f in self.init_fields for key in (name, attname))
         # full_clean() rebuilds these lists on every call; skip the steps with nothing to check.
         self.validate_unique, self.validate_constraints = _validation_steps(model)
+
+    def key_names(self, names, where):
+        """(name, attname) of each of ``names`` (fields to look existing rows up by); FactoryError names an unknown one."""
+        if isinstance(names, str):
+            names = (names,)
+        keys = []
+        for name in names:
+            try:
+                field = self.meta.get_field(name)
+            except Exception:
+                field = None
+            if field is None or not field.concrete:
+                known = ", ".join(f.name for f in self.meta.concrete_fields)
+                raise FactoryError(
+                    f"{self.label} has no field {name!r} to look existing rows up by ({where}); its fields are: {known}."
+                )
+            keys.append((field.name, field.attname))
+        return tuple(keys)
 
     @staticmethod
     def _reverse_specs(meta):
