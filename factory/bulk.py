@@ -17,12 +17,13 @@ from .exceptions import FactoryError
 from .plan import CREATE, SKIP, is_content_type
 
 
-def make_bulk(factory, model, count, attrs, ctx, rows=None, reuse=None, after=()):
+def make_bulk(factory, model, count, attrs, ctx, rows=None, reuse=None, after=(), condition=None):
     """
     ``count`` saved instances of ``model``; ``rows`` adds per-row keywords (through rows).
     ``reuse``: (name, attname) keys to look existing rows up by (default: the nested Factory's
     ``get_or_create``), one query per 500 rows; a row found takes the place of the new one.
     ``after``: hooks run on each new instance once all are saved, after the nested ``after_make``.
+    ``condition``: the ``limit_choices_to`` the rows are made for (see ``Factory._limited``).
     """
     plan = factory._plan(model)
     plain, nested, m2m, reverse = plan.split(attrs)
@@ -42,7 +43,7 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None, reuse=None, after=()
         for i in range(count):
             row = {**plain, **rows[i]} if rows else plain
             instance, trusted = factory._fill(
-                plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}
+                plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}, condition
             )
             instances.append(instance)
     keys = plan.get_or_create if reuse is None else reuse
@@ -96,7 +97,8 @@ def _targets(factory, plan, count, given, nested, ctx):
             continue
         child = factory._child_context(plan, spec, ctx)
         if child is not None:
-            prebuilt[spec.name] = make_bulk(factory, spec.target, count, dict(nested.get(spec.name, {})), child)
+            attrs, condition = factory._limited(spec, dict(nested.get(spec.name, {})))
+            prebuilt[spec.name] = make_bulk(factory, spec.target, count, attrs, child, condition=condition)
     for spec in plan.gfks:
         if {spec.name, spec.ct_field, spec.fk_field} & given or spec.hook is not None:
             continue
@@ -128,7 +130,8 @@ def _many_to_many(factory, plan, instances, nested, m2m, ctx, auto):
             continue
         else:
             counts = [spec.count() for _ in instances]
-            made = iter(make_bulk(factory, spec.target, sum(counts), dict(nested.get(spec.name, {})), child))
+            attrs, condition = factory._limited(spec, dict(nested.get(spec.name, {})))
+            made = iter(make_bulk(factory, spec.target, sum(counts), attrs, child, condition=condition))
             per_row = [[next(made) for _ in range(n)] for n in counts]
         through = spec.through._meta
         source, target = through.get_field(spec.source_name).attname, through.get_field(spec.target_name).attname

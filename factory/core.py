@@ -14,7 +14,14 @@ from . import generators, mapping
 from .bulk import make_bulk
 from .constraints import finite_domain, unique_groups
 from .counters import UNIQUE, Counters
-from .exceptions import FactoryError, NoGeneratorError, NoValidValueError, RelationCycleError, UniqueExhaustedError
+from .exceptions import (
+    FactoryError,
+    NoGeneratorError,
+    NoValidValueError,
+    RelationCycleError,
+    UniqueExhaustedError,
+    UnsatisfiableConstraintError,
+)
 from .plan import (
     CHOICES,
     CONTENT_TYPE,
@@ -23,6 +30,7 @@ from .plan import (
     HOOK,
     NULL,
     ModelPlan,
+    choice_limits,
     get_fields,
     is_content_type,
     limits_for,
@@ -411,7 +419,7 @@ class Factory:
             plan = self._plans[model] = ModelPlan(model, self.MODEL_FACTORY_CLASS_NAME, self.field_mapping)
         return plan
 
-    def _instance(self, model, attrs, ctx, reuse=None, after=()):
+    def _instance(self, model, attrs, ctx, reuse=None, after=(), condition=None):
         """
         One instance; saved with its relations and after-make hooks if ``ctx.save``. ``reuse``:
         the (name, attname) keys to look an existing row up by (default: the nested Factory's
@@ -429,7 +437,7 @@ class Factory:
         if generator is not None:
             instance, trusted = self._generated(plan, generator, plain), ()
         else:
-            instance, trusted = self._fill(plan, plain, nested, ctx)
+            instance, trusted = self._fill(plan, plain, nested, ctx, condition=condition)
         if ctx.save:
             if keys:
                 found = self._existing(plan, keys, instance, ctx)
@@ -481,11 +489,12 @@ class Factory:
             out[key] = value
         return out, later
 
-    def _fill(self, plan, plain, nested, ctx, prebuilt=None):
+    def _fill(self, plan, plain, nested, ctx, prebuilt=None, condition=None):
         """An unsaved instance and the FK names it got from the factory (no need to re-validate)."""
         plain, later = self._lazy(plan, plain) if plain else (plain, ())
         values = dict(plain)
-        fixed = set(plain) if plan.checks else None  # what CheckConstraint repairs must not touch
+        # What CheckConstraint repairs must not touch: given values, and those of get_<field> hooks.
+        fixed = set(plain) if plan.checks or plan.conditional else None
         trusted = []
         combos = self._combos(plan, plain, nested) if plan.combos else None
         for spec in plan.values:
@@ -541,8 +550,60 @@ class Factory:
             for name, derived in later:
                 setattr(instance, name, derived.compute(instance, plan.label, name))
         if plan.checks:
-            plan.checks.apply(instance, fixed, self.lenient)
+            plan.checks.apply(instance, fixed, self.lenient, self)
+        if plan.conditional:
+            self._outside_conditions(plan, instance, plain, nested, fixed)
+        if condition is not None:
+            self._meet(plan, instance, plain, condition)
         return instance, trusted
+
+    def _meet(self, plan, instance, plain, condition):
+        """Make a new relation target match the ``limit_choices_to`` it is made for."""
+        tree, (relation, text) = condition
+        if plan.checks.evaluate(tree, instance) is not False:
+            return
+        if plan.checks.repair(tree, instance, set(plain), self) and plan.checks.holds(instance):
+            return
+        self.cannot(
+            UnsatisfiableConstraintError(
+                f"{relation}: limit_choices_to ({text}) asks for a {plan.label} the factory cannot make "
+                f"(its values: {plan.checks.values(tree, instance)}); pass {relation.rpartition('.')[2]}=... "
+                f"with an instance that matches."
+            ),
+            None,
+        )
+
+    def _limited(self, spec, attrs):
+        """(the keywords for a new target of ``spec``, the condition it must meet or None)."""
+        if not spec.limited:
+            return attrs, None
+        limit_attrs, (tree, text) = choice_limits(spec.field)
+        if limit_attrs is None:
+            return attrs, None
+        return {**limit_attrs, **attrs}, (tree, (f"{spec.field.model._meta.label}.{spec.name}", text))
+
+    def _outside_conditions(self, plan, instance, plain, nested, fixed):
+        """For each conditional unique set that could clash: keep the row outside its condition, else cycle."""
+        checks = plan.checks
+        for specs, condition, outside, combo, _name in plan.conditional:
+            if all(_fresh(spec, plain, nested) for spec in specs):
+                continue  # values no other row has: inside or outside, no clash
+            if any(spec.how == NULL and spec.name not in plain and spec.attname not in plain for spec in specs):
+                continue  # a NULL in the set: no clash
+            if checks.evaluate(condition, instance) is not True:
+                continue
+            saved = {spec.attname: getattr(instance, spec.attname) for spec in plan.values}
+            if (
+                checks.repair(outside, instance, fixed, self)
+                and checks.evaluate(condition, instance) is not True
+                and checks.holds(instance)
+            ):
+                continue
+            for attname, value in saved.items():  # inside it stays: put back what the try changed
+                setattr(instance, attname, value)
+            if combo is not None:
+                for name, value in self._combos(plan, plain, nested, [combo]).items():
+                    setattr(instance, name, value)
 
     def _foreign_key(self, plan, spec, nested, ctx, prebuilt):
         """(value, made by the factory) for one FK/O2O, or (_OMIT, False)."""
@@ -554,13 +615,16 @@ class Factory:
         if how == NULL:
             return None, False
         if how == CONTENT_TYPE and (ctx.save or ctx.related):
+            if spec.limited:
+                return self._limited_content_type(plan, spec, ctx), True
             return self._content_type(plan.model, ctx), True
         if how != CREATE or not (ctx.save or ctx.related):
             return _OMIT, False
         child = self._child_context(plan, spec, ctx)
         if child is None:
             return None, True  # a cycle ends here on purpose: NULL even where blank=False
-        return self._instance(spec.target, dict(nested or {}), child), ctx.save
+        attrs, condition = self._limited(spec, dict(nested or {}))
+        return self._instance(spec.target, attrs, child, condition=condition), ctx.save
 
     def _child_context(self, plan, spec, ctx):
         """The context for an FK target; None where a nullable FK closes a cycle."""
@@ -601,16 +665,33 @@ class Factory:
         content_types = apps.get_model("contenttypes", "ContentType").objects
         return content_types.db_manager(ctx.using).get_for_model(model, for_concrete_model=False)
 
+    def _limited_content_type(self, plan, spec, ctx):
+        """The model's own ContentType if it matches the FK's limit_choices_to, else the first that does."""
+        own = self._content_type(plan.model, ctx)
+        matching = spec.target._default_manager.db_manager(ctx.using).complex_filter(spec.field.get_limit_choices_to())
+        if matching.filter(pk=own.pk).exists():
+            return own
+        found = matching.order_by("pk").first()
+        if found is None:
+            return self.cannot(
+                UnsatisfiableConstraintError(
+                    f"{plan.label}.{spec.name}: no content type matches limit_choices_to "
+                    f"({spec.field.get_limit_choices_to()}); pass {spec.name}=... ."
+                ),
+                own,
+            )
+        return found
+
     def _saved(self, value, ctx):
         """Save an unsaved model instance handed in for a relation (make only)."""
         if ctx.save and isinstance(value, models.Model) and value._state.adding and value.pk is None:
             value.save(using=ctx.using)
         return value
 
-    def _combos(self, plan, plain, nested):
-        """Values for booleans/choices in unique sets that nothing else keeps unique."""
+    def _combos(self, plan, plain, nested, groups=None):
+        """Values for booleans/choices in unique sets (``groups``: default the plan's) that nothing else keeps unique."""
         out = {}
-        for key, specs, left_null in plan.combos:
+        for key, specs, left_null in plan.combos if groups is None else groups:
             if any(_fresh(spec, plain, nested) for spec in specs):
                 continue
             if any(spec.name not in plain and spec.attname not in plain for spec in left_null):
@@ -664,8 +745,9 @@ class Factory:
                 continue  # ``null`` M2M: none; a model already being built: one level deep only
             else:
                 child = ctx.child(plan.model)
+                attrs, condition = self._limited(spec, dict(nested.get(spec.name, {})))
                 targets = [
-                    self._instance(spec.target, dict(nested.get(spec.name, {})), child) for _ in range(spec.count())
+                    self._instance(spec.target, dict(attrs), child, condition=condition) for _ in range(spec.count())
                 ]
             self._link(plan, instance, spec, targets, ctx)
         for accessor, value in reverse.items():

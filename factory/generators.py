@@ -198,7 +198,10 @@ def gen_email(field, factory):
     n = factory.sequence(field)
     domain = "@example.com"
     local = fit(f"{field.name}-{n}", 0, None if high is None else max(high - len(domain), 1))
-    candidates = [fit(local + domain, low, high), fit(f"{n}@ex.io", low, high, pad="a")]
+    # Short columns: the counter in base 36 before the shortest valid domain, "x.io": distinct
+    # and valid down to 6 characters (36 values; 1,296 at 7, 46,656 at 8).
+    short = base36(n if high is None else n % 36 ** max(high - 5, 1))
+    candidates = [fit(local + domain, low, high), fit(f"{short}@x.io", low, high, pad="a")]
     return factory.first_valid(field, candidates)
 
 
@@ -209,10 +212,11 @@ def gen_url(field, factory):
     candidates = []
     if high is None or len(prefix) + len(f"{field.name}-{n}") <= high:
         candidates.append(f"{prefix}{field.name}-{n}".ljust(low, "x"))
-    # Short columns: the counter in base 36, in the path or as the host name, keeps the URL valid
-    # and distinct down to 16 characters whatever the counter (13 for small ones).
+    # Short columns: the counter in base 36 as the host name keeps the URL valid and distinct
+    # down to 11 characters (36 values; 1,296 at 12), or in the path where a minimum length asks for more.
+    host = base36(n if high is None else n % 36 ** max(high - 10, 1))
+    candidates.append(f"http://{host}.io")
     candidates.append(f"http://x.io/{base36(n)}".ljust(low, "x"))
-    candidates.append(f"http://{base36(n)}.io")
     return factory.first_valid(field, candidates)
 
 

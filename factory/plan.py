@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.base import DEFERRED
 from django.db.models.fields.composite import CompositePrimaryKey
 
-from .constraints import CheckRepair, check_limits, finite_domain, unique_groups
+from .constraints import CheckRepair, _tree, check_limits, conditional_uniques, finite_domain, negation, unique_groups
 from .exceptions import FactoryError
 from .mapping import find_generator
 from .values import Derived
@@ -80,11 +80,12 @@ class ValueSpec:
 
 
 class ForeignKeySpec:
-    __slots__ = ("field", "name", "attname", "target", "hook", "how", "nullable")
+    __slots__ = ("field", "name", "attname", "target", "hook", "how", "nullable", "limited")
 
     def __init__(self, field, hooks):
         self.field, self.name, self.attname = field, field.name, field.attname
         self.target = field.related_model
+        self.limited = bool(field.remote_field.limit_choices_to)
         self.hook = getattr(hooks, f"get_{field.name}", None)
         self.nullable = field.null
         if isinstance(self.hook, Derived):
@@ -106,11 +107,23 @@ class ForeignKeySpec:
 
 
 class ManyToManySpec:
-    __slots__ = ("field", "name", "target", "through", "auto", "source_name", "target_name", "hook", "number_of")
+    __slots__ = (
+        "field",
+        "name",
+        "target",
+        "through",
+        "auto",
+        "source_name",
+        "target_name",
+        "hook",
+        "number_of",
+        "limited",
+    )
 
     def __init__(self, field, hooks):
         self.field, self.name = field, field.name
         self.target = field.related_model
+        self.limited = bool(field.remote_field.limit_choices_to)
         self.through = field.remote_field.through
         self.auto = self.through._meta.auto_created
         # through_fields (or the only FKs) decide which through FK points at which side.
@@ -190,6 +203,7 @@ class ModelPlan:
         self.m2m_names = {spec.name for spec in self.m2ms}
         self.combos = self._combo_groups()
         self.checks = CheckRepair(model)
+        self.conditional = self._conditional_groups()
         self.concrete_parents = bool(meta.concrete_model._meta.parents)
         # For Model(*args): one slot per concrete field, in Django's order (see build()).
         self.init_fields = [(f.name, f.attname, f.is_relation, f) for f in meta.concrete_fields]
@@ -250,13 +264,35 @@ class ModelPlan:
             if isinstance(c, models.UniqueConstraint) and c.nulls_distinct is False
         }
         groups = []
-        for names in unique_groups(self.model):
-            specs = [by_name.get(name) for name in names]
+        for names in unique_groups(self.model, conditional=False):
+            group = self._combo_group(names, by_name, names in nulls_equal)
+            if group is not None:
+                groups.append(group)
+        return groups
+
+    def _combo_group(self, names, by_name, nulls_equal=False):
+        specs = [by_name.get(name) for name in names]
+        if None in specs:
+            return None
+        if any(getattr(spec, "domain", None) and spec.how in (GENERATE, CHOICES) for spec in specs):
+            left_null = () if nulls_equal else tuple(spec for spec in specs if spec.how == NULL)
+            return (("combo", self.label, names), specs, left_null)
+        return None
+
+    def _conditional_groups(self):
+        """
+        UniqueConstraints with a condition: (member specs, condition tree, its negation, the
+        combo group of its finite-domain members or None, constraint name). Rows outside the
+        condition never clash, so the factory first tries to keep a row outside it.
+        """
+        by_name = {spec.name: spec for spec in (*self.values, *self.fks)}
+        groups = []
+        for names, condition, name in conditional_uniques(self.model):
+            specs = [by_name.get(n) for n in names]
             if None in specs:
                 continue
-            if any(getattr(spec, "domain", None) and spec.how in (GENERATE, CHOICES) for spec in specs):
-                left_null = () if names in nulls_equal else tuple(spec for spec in specs if spec.how == NULL)
-                groups.append((("combo", self.label, names), specs, left_null))
+            combo = self._combo_group(names, by_name)
+            groups.append((specs, _tree(condition), negation(condition), combo, name))
         return groups
 
     def build(self, values):
@@ -303,11 +339,11 @@ class ModelPlan:
 class _GfkPart:
     """The content-type FK or object-id field of a GenericForeignKey: set through the GFK."""
 
-    __slots__ = ("field", "name", "attname", "how", "domain", "fresh", "nullable", "target", "hook", "func")
+    __slots__ = ("field", "name", "attname", "how", "domain", "fresh", "nullable", "target", "hook", "func", "limited")
 
     def __init__(self, field):
         self.field, self.name, self.attname = field, field.name, field.attname
-        self.how, self.domain, self.fresh, self.func = SKIP, None, True, None
+        self.how, self.domain, self.fresh, self.func, self.limited = SKIP, None, True, None, False
         self.nullable, self.hook = field.null, None
         self.target = field.related_model
 
@@ -321,6 +357,32 @@ def _validation_steps(model):
         for cls, names in unique_checks
     )
     return unique, any(constraints for _cls, constraints in bare.get_constraints())
+
+
+def choice_limits(field):
+    """
+    A relation's ``limit_choices_to`` as (keywords for a new target, (condition tree, text)) or
+    (None, None): its exact conditions become keywords (``{"is_staff": True}``,
+    ``author__name="x"``), the whole condition is repaired on the target like a CheckConstraint.
+    """
+    limit = field.get_limit_choices_to()
+    if not limit:
+        return None, None
+    q = limit if isinstance(limit, models.Q) else models.Q(**limit)
+    attrs = {}
+    if not q.negated and (q.connector == models.Q.AND or len(q.children) == 1):
+        for child in q.children:
+            if isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
+                key = child[0].removesuffix("__exact")
+                if "__" not in key or key.rpartition("__")[2] not in _LOOKUP_NAMES:
+                    attrs[key] = child[1]  # name=value, or fk__name=value for the target's own target
+    return attrs, (_tree(q), str(limit))
+
+
+_LOOKUP_NAMES = frozenset(
+    "iexact gt gte lt lte in range isnull contains icontains startswith istartswith endswith iendswith regex iregex "
+    "year month day week_day date time".split()
+)
 
 
 def limits_for(field):

@@ -1,0 +1,45 @@
+"""
+pytest fixtures for the factory, registered by the package's ``pytest11`` entry point (so
+installing the package is enough; in a checkout, ``-p factory.pytest_plugin`` loads it):
+
+- ``factory``: a ``Factory`` for one test. Its values are the same in every run of the test:
+  they start from where ``session_factory``'s stopped when the test started (from 1 where no
+  broader fixture made anything), so they never collide with rows made by broader fixtures,
+  and never depend on what other tests made. Ask for ``db`` or ``transactional_db`` (or mark
+  the test ``django_db``) to save, as for any database access under pytest-django.
+- ``session_factory``: one ``Factory`` for the whole run, for fixtures of broader scope
+  (``setUpTestData``'s counterpart): its values never repeat within the run.
+
+Both have a model generator for the user model that sets a usable password (``"test"``).
+"""
+
+import pytest
+
+from .core import Factory
+from .counters import Counters
+
+_COUNTERS = pytest.StashKey[Counters]()
+
+
+def _session_counters(config):
+    if _COUNTERS not in config.stash:
+        config.stash[_COUNTERS] = Counters()
+    return config.stash[_COUNTERS]
+
+
+def _factory(counters):
+    from .testcase import default_model_generators  # imports Django's test tools: not before pytest-django
+
+    return Factory(counters=counters, model_generators=default_model_generators())
+
+
+@pytest.fixture(scope="session")
+def session_factory(request):
+    """A Factory for fixtures of module, class or session scope; its values never repeat within the run."""
+    return _factory(_session_counters(request.config))
+
+
+@pytest.fixture
+def factory(request):
+    """A Factory for one test, its values going on from session_factory's (deterministic per test)."""
+    return _factory(_session_counters(request.config).copy())
