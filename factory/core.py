@@ -428,7 +428,7 @@ class Factory:
         plan = self._plan(model)
         plain, nested, m2m, reverse = plan.split(attrs)
         keys = plan.get_or_create if reuse is None else reuse
-        if keys and ctx.save and all(name in plain or attname in plain for name, attname in keys):
+        if keys and ctx.save and all(_plainly_given(plain, name, attname) for name, attname in keys):
             found = self._existing(plan, keys, plain, ctx)  # all keys given: no need to build first
             if found is not None:
                 return found
@@ -468,8 +468,8 @@ class Factory:
         if later:
             plain = {key: value for key, value in plain.items() if value is not _LATER}
         instance = generator(self, **plain)
-        for name, derived in later:
-            setattr(instance, name, derived.compute(instance, plan.label, name))
+        if later:
+            self._derive(plan, instance, plain, later)
         return instance
 
     def _lazy(self, plan, plain):
@@ -544,11 +544,7 @@ class Factory:
         for name, target in generic.items():
             setattr(instance, name, target)
         if later or plan.derived:
-            for name, attname, derived in plan.derived:
-                if name not in plain and attname not in plain:
-                    setattr(instance, name, derived.compute(instance, plan.label, name))
-            for name, derived in later:
-                setattr(instance, name, derived.compute(instance, plan.label, name))
+            self._derive(plan, instance, plain, later)
         if plan.checks:
             plan.checks.apply(instance, fixed, self.lenient, self)
         if plan.conditional:
@@ -556,6 +552,16 @@ class Factory:
         if condition is not None:
             self._meet(plan, instance, plain, condition)
         return instance, trusted
+
+    def _derive(self, plan, instance, plain, later):
+        """Compute the Derived values, nested and keyword ones together, in the model's field order."""
+        todo = [(n, d) for n, attname, d in plan.derived if n not in plain and attname not in plain]
+        todo.extend(later)
+        if len(todo) > 1:
+            order = plan.field_order
+            todo.sort(key=lambda item: order.get(item[0], len(order)))
+        for name, derived in todo:
+            setattr(instance, name, derived.compute(instance, plan.label, name))
 
     def _meet(self, plan, instance, plain, condition):
         """Make a new relation target match the ``limit_choices_to`` it is made for."""
@@ -710,6 +716,12 @@ class Factory:
             sizes = [len(spec.domain) for spec in free]
             if k >= math.prod(sizes) and self.lenient:
                 k %= math.prod(sizes)  # prepare*: the combinations start again
+            elif k >= 1 and not free:
+                given = ", ".join(f"{s.name}={plain.get(s.name, plain.get(s.attname))!r}" for s in specs)
+                raise UniqueExhaustedError(
+                    f"{plan.label}: the unique set ({', '.join(spec.name for spec in specs)}) already holds the "
+                    f"values given ({given}); pass other values for it."
+                )
             elif k >= math.prod(sizes):
                 raise UniqueExhaustedError(
                     f"{plan.label}: the unique set ({', '.join(spec.name for spec in specs)}) allows only "
@@ -775,6 +787,12 @@ class Factory:
         for item in value if spec.many else [value]:
             setattr(item, spec.link, instance)
             item.save(using=ctx.using)
+
+
+def _plainly_given(plain, name, attname):
+    """Is the field given as a value (not a Sequence or Derived still to be computed)?"""
+    value = plain.get(name, plain.get(attname, _OMIT))
+    return value is not _OMIT and not isinstance(value, Lazy)
 
 
 def _hooks(value):

@@ -198,6 +198,10 @@ class ModelPlan:
             for spec in (*self.values, *self.fks)
             if spec.how == DERIVED
         ]
+        # Field positions (by name and attname): Derived values are computed in this order.
+        self.field_order = {}
+        for index, field in enumerate(meta.concrete_fields):
+            self.field_order[field.name] = self.field_order[field.attname] = index
         self.reverse = self._reverse_specs(meta)
         self.relations = {spec.name: spec for spec in (*self.fks, *self.m2ms, *self.gfks)}
         self.m2m_names = {spec.name for spec in self.m2ms}

@@ -2,11 +2,11 @@
 pytest fixtures for the factory, registered by the package's ``pytest11`` entry point (so
 installing the package is enough; in a checkout, ``-p factory.pytest_plugin`` loads it):
 
-- ``factory``: a ``Factory`` for one test. Its values are the same in every run of the test:
-  they start from where ``session_factory``'s stopped when the test started (from 1 where no
-  broader fixture made anything), so they never collide with rows made by broader fixtures,
-  and never depend on what other tests made. Ask for ``db`` or ``transactional_db`` (or mark
-  the test ``django_db``) to save, as for any database access under pytest-django.
+- ``factory``: a ``Factory`` for one test. A test that uses ``session_factory`` (itself or
+  through its fixtures) gets values that go on from where ``session_factory``'s stood when the
+  test started, so they never collide with what its broader fixtures made; any other test
+  starts from 1, whatever ran before it. Ask for ``db`` or ``transactional_db`` (or mark the
+  test ``django_db``) to save, as for any database access under pytest-django.
 - ``session_factory``: one ``Factory`` for the whole run, for fixtures of broader scope
   (``setUpTestData``'s counterpart): its values never repeat within the run.
 
@@ -41,5 +41,7 @@ def session_factory(request):
 
 @pytest.fixture
 def factory(request):
-    """A Factory for one test, its values going on from session_factory's (deterministic per test)."""
-    return _factory(_session_counters(request.config).copy())
+    """A Factory for one test: from 1, or from where session_factory stands if the test uses it."""
+    if "session_factory" in request.fixturenames:
+        return _factory(_session_counters(request.config).copy())
+    return _factory(Counters())

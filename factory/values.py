@@ -5,8 +5,9 @@ Values computed per instance, given as keywords, in states, or as ``get_<field>`
   field (``start=`` to begin elsewhere), from the factory's counters, so a test's factory numbers
   from where its class's fixtures stopped and ``factory.reset()`` starts again.
 - ``Derived(lambda instance: ...)`` or ``Derived("author.name")``: computed from the instance
-  once every other value is set (foreign keys included); in keyword order, after the nested
-  Factory's ``get_<field> = Derived(...)`` hooks, so one may read another set before it.
+  once every other value is set (foreign keys included). Several are computed in the model's
+  field order (the nested Factory's ``get_<field> = Derived(...)`` hooks and keywords alike), so
+  one may read another of a field declared before it.
 """
 
 from .exceptions import FactoryError
