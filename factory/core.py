@@ -429,7 +429,7 @@ class Factory:
         plain, nested, m2m, reverse = plan.split(attrs)
         keys = plan.get_or_create if reuse is None else reuse
         if keys and ctx.save and all(_plainly_given(plain, name, attname) for name, attname in keys):
-            found = self._existing(plan, keys, plain, ctx)  # all keys given: no need to build first
+            found = self._existing(plan, keys, plain, ctx, condition)  # all keys given: no need to build first
             if found is not None:
                 return found
             keys = ()
@@ -440,7 +440,7 @@ class Factory:
             instance, trusted = self._fill(plan, plain, nested, ctx, condition=condition)
         if ctx.save:
             if keys:
-                found = self._existing(plan, keys, instance, ctx)
+                found = self._existing(plan, keys, instance, ctx, condition)
                 if found is not None:
                     return found
             self._save(plan, instance, trusted, ctx)
@@ -452,15 +452,21 @@ class Factory:
                 hook(instance, self)
         return instance
 
-    def _existing(self, plan, keys, source, ctx):
-        """The first row whose key fields equal those of ``source`` (a keywords dict or an instance), or None."""
+    def _existing(self, plan, keys, source, ctx, condition=None):
+        """
+        The first row whose key fields equal those of ``source`` (a keywords dict or an
+        instance) and that meets the ``limit_choices_to`` it is made for, or None.
+        """
         if isinstance(source, dict):
             lookup = {
                 name if name in source else attname: source.get(name, source.get(attname)) for name, attname in keys
             }
         else:
             lookup = {attname: getattr(source, attname) for _name, attname in keys}
-        return plan.model._base_manager.db_manager(ctx.using).filter(**lookup).order_by("pk").first()
+        rows = plan.model._base_manager.db_manager(ctx.using).filter(**lookup)
+        if condition is not None:
+            rows = rows.complex_filter(condition[2])
+        return rows.order_by("pk").first()
 
     def _generated(self, plan, generator, plain):
         """An instance from a model generator or make_instance, keyword Sequences and Derived values resolved."""
@@ -565,7 +571,7 @@ class Factory:
 
     def _meet(self, plan, instance, plain, condition):
         """Make a new relation target match the ``limit_choices_to`` it is made for."""
-        tree, (relation, text) = condition
+        tree, (relation, text), _limit = condition
         if plan.checks.evaluate(tree, instance) is not False:
             return
         if plan.checks.repair(tree, instance, set(plain), self) and plan.checks.holds(instance):
@@ -583,10 +589,11 @@ class Factory:
         """(the keywords for a new target of ``spec``, the condition it must meet or None)."""
         if not spec.limited:
             return attrs, None
-        limit_attrs, (tree, text) = choice_limits(spec.field)
+        limit_attrs, limit = choice_limits(spec.field)
         if limit_attrs is None:
             return attrs, None
-        return {**limit_attrs, **attrs}, (tree, (f"{spec.field.model._meta.label}.{spec.name}", text))
+        tree, text, q = limit
+        return {**limit_attrs, **attrs}, (tree, (f"{spec.field.model._meta.label}.{spec.name}", text), q)
 
     def _outside_conditions(self, plan, instance, plain, nested, fixed):
         """For each conditional unique set that could clash: keep the row outside its condition, else cycle."""

@@ -365,7 +365,7 @@ def _validation_steps(model):
 
 def choice_limits(field):
     """
-    A relation's ``limit_choices_to`` as (keywords for a new target, (condition tree, text)) or
+    A relation's ``limit_choices_to`` as (keywords for a new target, (condition tree, text, Q)) or
     (None, None): its exact conditions become keywords (``{"is_staff": True}``,
     ``author__name="x"``), the whole condition is repaired on the target like a CheckConstraint.
     """
@@ -380,7 +380,7 @@ def choice_limits(field):
                 key = child[0].removesuffix("__exact")
                 if "__" not in key or key.rpartition("__")[2] not in _LOOKUP_NAMES:
                     attrs[key] = child[1]  # name=value, or fk__name=value for the target's own target
-    return attrs, (_tree(q), str(limit))
+    return attrs, (_tree(q), str(limit), q)
 
 
 _LOOKUP_NAMES = frozenset(
