@@ -98,6 +98,10 @@ class Factory:
       gives the same values); fields in a unique set keep their counters. Without a seed nothing
       is random.
     - ``counters``: a ``Counters`` to share between factories (default: a fresh one per factory).
+    - ``states``: ``{model or "app.Model": {name: {keywords}}}``, named states beyond the nested
+      Factory's ``states`` (see ``state``).
+    - ``realistic``: names, emails, addresses, sentences, URLs... from Faker, seeded with ``seed``
+      (0 without one), for demos; every validator and constraint still met (see realistic.py).
 
     Where a value comes from, first match wins:
 
@@ -137,12 +141,27 @@ class Factory:
     MODEL_FACTORY_CLASS_NAME = "Factory"
 
     def __init__(
-        self, test_case=None, field_mapping=None, model_generators=None, *, seed=None, counters=None, states=None
+        self,
+        test_case=None,
+        field_mapping=None,
+        model_generators=None,
+        *,
+        seed=None,
+        counters=None,
+        states=None,
+        realistic=False,
     ):
         self.test_case = test_case
         # A test case supplies the unique values if it can (testtools' and ours can).
         self._unique_source = getattr(test_case, "getUniqueInteger", None)
         self.field_mapping = dict(self.DEFAULT_FIELD_MAPPING if field_mapping is None else field_mapping)
+        self.realistic = realistic
+        self.faker = None
+        if realistic:
+            from .realistic import faker_for, realistic_mapping
+
+            self.faker = faker_for(0 if seed is None else seed)
+            self.field_mapping = realistic_mapping(self.field_mapping)
         self.model_generators = {**self.DEFAULT_MODEL_GENERATORS, **(model_generators or {})}
         self.states = {}
         for model, named in {**self.DEFAULT_STATES, **(states or {})}.items():
@@ -296,6 +315,8 @@ class Factory:
         self.counters.reset()
         if self.seed is not None:
             self.random.seed(self.seed)
+        if self.faker is not None:
+            self.faker.seed_instance(0 if self.seed is None else self.seed)
 
     # --- unique values (django_factory's names, and snake_case aliases) -------------------------
 
