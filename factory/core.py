@@ -4,6 +4,7 @@ import datetime
 import math
 import random
 from types import MappingProxyType
+from typing import Any, overload
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
@@ -136,8 +137,8 @@ class Factory:
     """
 
     DEFAULT_FIELD_MAPPING = MappingProxyType(mapping.DEFAULT_FIELD_MAPPING)
-    DEFAULT_MODEL_GENERATORS = MappingProxyType({})
-    DEFAULT_STATES = MappingProxyType({})
+    DEFAULT_MODEL_GENERATORS: MappingProxyType[Any, Any] = MappingProxyType({})
+    DEFAULT_STATES: MappingProxyType[Any, Any] = MappingProxyType({})
     MODEL_FACTORY_CLASS_NAME = "Factory"
 
     def __init__(
@@ -178,6 +179,11 @@ class Factory:
 
     # --- making and preparing ------------------------------------------------------------------
 
+    @overload
+    def make_one[M: models.Model](self, model: type[M], **attrs: Any) -> M: ...
+    @overload
+    def make_one(self, model: str, **attrs: Any) -> models.Model: ...
+
     def make_one(self, model, **attrs):
         """
         A saved instance, validated with ``full_clean()`` before it is saved. Where no valid
@@ -187,9 +193,19 @@ class Factory:
         """
         return self._call(model, attrs, save=True)
 
+    @overload
+    def make[M: models.Model](self, count: int, model: type[M], **attrs: Any) -> list[M]: ...
+    @overload
+    def make(self, count: int, model: str, **attrs: Any) -> list[models.Model]: ...
+
     def make(self, count, model, **attrs):
         """``count`` saved instances; with ``_bulk=True`` inserted with ``bulk_create``."""
         return self._call(model, attrs, save=True, count=count)
+
+    @overload
+    def prepare_one[M: models.Model](self, model: type[M], **attrs: Any) -> M: ...
+    @overload
+    def prepare_one(self, model: str, **attrs: Any) -> models.Model: ...
 
     def prepare_one(self, model, **attrs):
         """
@@ -198,6 +214,11 @@ class Factory:
         constraints, the best candidate is used (as django_factory's ``prepare_one`` did).
         """
         return self._call(model, attrs, save=False)
+
+    @overload
+    def prepare[M: models.Model](self, count: int, model: type[M], **attrs: Any) -> list[M]: ...
+    @overload
+    def prepare(self, count: int, model: str, **attrs: Any) -> list[models.Model]: ...
 
     def prepare(self, count, model, **attrs):
         """``count`` instances as ``prepare_one`` makes them."""
@@ -226,12 +247,27 @@ class Factory:
         finally:
             self._mode = mode
 
+    @overload
+    async def amake_one[M: models.Model](self, model: type[M], **attrs: Any) -> M: ...
+    @overload
+    async def amake_one(self, model: str, **attrs: Any) -> models.Model: ...
+
     async def amake_one(self, model, **attrs):
         """``make_one`` for async code (runs in the thread that owns the connection)."""
         return await sync_to_async(self.make_one)(model, **attrs)
 
+    @overload
+    async def amake[M: models.Model](self, count: int, model: type[M], **attrs: Any) -> list[M]: ...
+    @overload
+    async def amake(self, count: int, model: str, **attrs: Any) -> list[models.Model]: ...
+
     async def amake(self, count, model, **attrs):
         return await sync_to_async(self.make)(count, model, **attrs)
+
+    @overload
+    def prepare_fields[M: models.Model](self, model: type[M], **attrs: Any) -> M: ...
+    @overload
+    def prepare_fields(self, model: str, **attrs: Any) -> models.Model: ...
 
     def prepare_fields(self, model, **attrs):
         """
