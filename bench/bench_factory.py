@@ -35,7 +35,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import book_values, plain_create, run_cases, setup_factory_models
+from bench.harness import book_values, plain_create, print_table, run_cases, setup_factory_models
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORY_BOY_VENV = ROOT / "var" / "bench-factoryboy"
@@ -125,13 +125,14 @@ def measure_factory_boy(rows, runs):
     return {baseline: (*found["plain"], baseline), "factory_boy BookFactory()": (*found["factory_boy"], baseline)}
 
 
-def table(results):
-    lines = [f"{'case':<45} {'rows/s':>9} {'best':>9} {'ratio':>7} {'(best)':>7}  baseline"]
+def table_rows(results):
+    """The rows of the printed table: rows/s over all rounds and in the best, each with its ratio to its baseline."""
+    rows = []
     for case, (rate, best, baseline) in results.items():
         ratio, best_ratio = rate / results[baseline][0], best / results[baseline][1]
         shown = "-" if baseline == case else baseline
-        lines.append(f"{case:<45} {rate:>9,.0f} {best:>9,.0f} {ratio:>6.2f}x {best_ratio:>6.2f}x  {shown}")
-    return "\n".join(lines)
+        rows.append([case, f"{rate:,.0f}", f"{best:,.0f}", f"{ratio:.2f}x", f"{best_ratio:.2f}x", shown])
+    return rows
 
 
 def main(argv=None):
@@ -171,10 +172,11 @@ def main(argv=None):
             )
         )
     else:
-        print(
-            f"factory/ benchmark: Book (5 fields) + a new Author per row, SQLite in memory, {args.runs} interleaved rounds"
+        print_table(
+            f"factory/ benchmark: Book (5 fields) + a new Author per row, SQLite in memory, {args.runs} interleaved rounds",
+            ["case", "rows/s", "best", "ratio", "(best)", "baseline"],
+            table_rows(results),
         )
-        print(table(results))
     return 0
 
 

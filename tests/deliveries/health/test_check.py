@@ -11,7 +11,7 @@ from deliveries import health
 from deliveries.health import Code, Problem, Shard
 from deliveries.health.check import _confirm_orphans
 from deliveries.models import FileMeta, StoreCheckRun
-from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore
+from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore, StoreFacts
 from tests.support.store_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
 
 
@@ -66,6 +66,52 @@ class TestReport(SimpleTestCase):
         self.assertEqual(set(doc), {"ok", "summary", "problems"})
         self.assertEqual(doc["problems"], [{"code": "ORPHAN", "filemeta": 0, "key": "0", "detail": ""}])
         self.assertEqual(doc["summary"]["counts"], {"ORPHAN": 1})
+
+
+class ShelfStore(MemoryDeliveryStore):
+    """A store the check has never heard of, whose facts a test chooses."""
+
+    facts = StoreFacts("shelf", "in the basement", True, True, "SHELF_KEY")
+
+    def health_facts(self):
+        return self.facts
+
+
+class TestFactsDecide(StoreFaultsMixin, TestCase):
+    """What the store's facts say decides whether its listing can be trusted; the check reads nothing else."""
+
+    def get_store(self):
+        return ShelfStore()
+
+    def test_present_place_is_checked(self):
+        """Positive control: facts that say the place is there let the check run and find the files."""
+        report = self.check()
+        self.assertEqual((report.files, report.problems), (3, []))
+
+    def test_place_missing_while_files_are_recorded(self):
+        """A place that does not exist (a wrong setting) is not reported as every file missing."""
+        self.store.facts = StoreFacts("shelf", "in the attic", False, True, "SHELF_KEY")
+        for fm in self.files:
+            self.store.remove(fm)
+        with self.assertRaisesMessage(
+            health.CheckUnavailable,
+            "Cannot check ShelfStore: its shelf does not exist, yet files are recorded (is SHELF_KEY right?).",
+        ):
+            self.check(update_status=True)
+        self.assertEqual(set(FileMeta.objects.values_list("status", flat=True)), {FileMeta.Status.UNVERIFIED})
+
+    def test_place_missing_and_nothing_recorded(self):
+        """A place not made yet, with no files recorded: an empty store, checked and clean."""
+        self.store.facts = StoreFacts("shelf", "in the attic", False, True, "SHELF_KEY")
+        FileMeta.objects.all().delete()
+        self.assertTrue(self.check().ok)
+
+    def test_unusable_place(self):
+        """A place that is not usable at all: the store's own problem, whatever is recorded."""
+        problem = "its shelf is a bookcase. Set SHELF_KEY to a shelf."
+        self.store.facts = StoreFacts("shelf", "in the hall", False, False, "SHELF_KEY", problem)
+        with self.assertRaisesMessage(health.CheckUnavailable, f"Cannot check ShelfStore: {problem}"):
+            self.check()
 
 
 class TestCheckStore(StoreFaultsMixin, TestCase):
