@@ -133,7 +133,14 @@ class Factory:
     ``_validate=False`` skips ``full_clean()``; ``_bulk=True`` (``make`` only) inserts with
     ``bulk_create``, FK targets included, a constant number of queries per relation level, and
     does not validate unless ``_validate=True``; ``_related=True`` (``prepare*`` only) prepares
-    unsaved FK targets instead of leaving FKs empty.
+    unsaved FK targets instead of leaving FKs empty; ``_states=[names]`` applies named states
+    first (``state``); ``_after_make=hook`` (or a list) runs ``hook(instance, factory)`` on each
+    new instance once it is saved, after the nested ``after_make``; ``_get_or_create=[fields]``
+    returns an existing row whose fields equal the new one's (default: the nested
+    ``get_or_create``). Keyword values may be ``Sequence`` and ``Derived`` (values.py).
+
+    ``make*`` raise a ``ValidationError`` where no valid instance can be made (exceptions.py);
+    ``prepare*`` never refuse for values: they take the best candidate.
     """
 
     DEFAULT_FIELD_MAPPING = MappingProxyType(mapping.DEFAULT_FIELD_MAPPING)
