@@ -171,7 +171,7 @@ class Factory:
             self.faker = faker_for(0 if seed is None else seed)
             self.field_mapping = realistic_mapping(self.field_mapping)
         self.model_generators = {**self.DEFAULT_MODEL_GENERATORS, **(model_generators or {})}
-        self.states = {}
+        self.states, self._state_cache = {}, {}
         for model, named in {**self.DEFAULT_STATES, **(states or {})}.items():
             self.states[_resolve(model)] = dict(named)
         self.seed = seed
@@ -308,6 +308,7 @@ class Factory:
     def add_state(self, model, name, **attrs):
         """Define (or redefine) the state ``name`` of ``model`` for this factory: the keywords it sets."""
         self.states.setdefault(_resolve(model), {})[name] = attrs
+        self._state_cache.clear()
 
     def state(self, model, name):
         """The keywords of ``model``'s state ``name``: this factory's own, else the nested Factory's ``states``."""
@@ -330,9 +331,15 @@ class Factory:
         """The keywords of the states named by ``_states``, in order, then ``attrs`` (which win)."""
         attrs = dict(attrs)
         names = attrs.pop("_states")
-        merged = {}
-        for name in [names] if isinstance(names, str) else names:
-            self._merge_state(model, name, merged, ())
+        names = (names,) if isinstance(names, str) else tuple(names)
+        key = (model, names)
+        merged = self._state_cache.get(key)
+        if merged is None:  # states are fixed once defined (add_state clears this): merge them once
+            merged = {}
+            for name in names:
+                self._merge_state(model, name, merged, ())
+            self._state_cache[key] = merged
+        merged = dict(merged)
         if "_after_make" in attrs:  # hooks add up: the states' first, then the call's
             merged["_after_make"] = [*merged.get("_after_make", ()), *_hooks(attrs.pop("_after_make"))]
         merged.update(attrs)

@@ -36,6 +36,13 @@ class StateTests(TestCase):
         user = factory.make_one(get_user_model(), _states=["admin"])
         self.assertEqual((user.is_staff, user.is_superuser), (True, True))
 
+    def test_redefined_state_takes_effect(self):
+        """add_state after a state was used replaces it for the next call."""
+        factory = Factory(states={Author: {"famous": {"name": "Ibsen"}}})
+        self.assertEqual(factory.prepare_one(Author, _states=["famous"]).name, "Ibsen")
+        factory.add_state(Author, "famous", name="Undset")
+        self.assertEqual(factory.prepare_one(Author, _states=["famous"]).name, "Undset")
+
     def test_registered_state_wins_over_nested(self):
         """A state the factory was given replaces the nested Factory's state of the same name."""
         factory = Factory(states={Library: {"closed": {"open": False, "visitors": 7}}})
