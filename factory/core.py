@@ -305,9 +305,9 @@ class Factory:
 
     # --- states --------------------------------------------------------------------------------
 
-    def add_state(self, model, name, **attrs):
-        """Define (or redefine) the state ``name`` of ``model`` for this factory: the keywords it sets."""
-        self.states.setdefault(_resolve(model), {})[name] = attrs
+    def add_state(self, model, state, /, **attrs):
+        """Define (or redefine) the state ``state`` of ``model`` for this factory: the keywords it sets."""
+        self.states.setdefault(_resolve(model), {})[state] = attrs
         self._state_cache.clear()
 
     def state(self, model, name):
