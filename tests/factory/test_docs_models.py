@@ -1,4 +1,4 @@
-"""docs/factory-new.md's model excerpt (a no-run block) is the real model's source; tests/test_docs.py runs the rest."""
+"""docs/factory.md's model excerpt (a no-run block) is the real model's source; tests/test_docs.py runs the rest."""
 
 import re
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "docs" / "factory-new.md"
+PAGE = ROOT / "docs" / "factory.md"
 FENCE_RE = re.compile(r"^```([\w-]*)[ \t]*([^\n]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
@@ -17,7 +17,7 @@ def blocks(options):
             yield text.count("\n", 0, match.start()) + 2, match[3]
 
 
-class FactoryNewPageTests(SimpleTestCase):
+class FactoryPageModelTests(SimpleTestCase):
     def test_model_excerpt_is_the_model(self):
         """The no-run excerpt of Library is, line for line, tests/factoryapp/models.py's."""
         models_source = (ROOT / "tests" / "factoryapp" / "models.py").read_text()
