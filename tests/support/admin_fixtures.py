@@ -5,7 +5,7 @@ import io
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from deliveries.models import Delivery, FileMeta
+from deliveries.models import Candidate, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
 
@@ -29,6 +29,27 @@ def make_user(username, *, staff=True, superuser=False, active=True, perms=()):
     )
     if perms:
         user.user_permissions.set(Permission.objects.filter(content_type__app_label="deliveries", codename__in=perms))
+    return user
+
+
+def make_student(group, username, first_name, last_name, candidate_id=""):
+    """A student (not staff) with a full name and an email, made a candidate of ``group``."""
+    user = get_user_model().objects.create_user(
+        username,
+        email=f"{username}@example.org",
+        first_name=first_name,
+        last_name=last_name,
+        password=PASSWORD,
+    )
+    Candidate.objects.create(assignment_group=group, user=user, candidate_id=candidate_id)
+    return user
+
+
+def make_examiner(username, *groups, perms=()):
+    """A staff user (with ``perms``, none by default) who examines ``groups``."""
+    user = make_user(username, perms=perms)
+    for group in groups:
+        group.examiners.add(user)
     return user
 
 
