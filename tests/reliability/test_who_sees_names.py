@@ -11,10 +11,9 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from deliveries.models import Assignment, AssignmentGroup, Delivery, FileMeta, Period
+from deliveries.models import Assignment, AssignmentGroup, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
-from deliveries.testhelpers import make_delivery
-from tests.support.admin_fixtures import PYTHON_SOURCE, body, make_examiner, make_student, make_user, png_bytes
+from tests.support.admin_fixtures import body, make_exam_samples, make_examiner, make_user
 
 # Everything that would name the student on the anonymous assignment.
 AMIRA = ["Amira", "Khan", "amira.khan", "amira.khan@example.org"]
@@ -36,27 +35,8 @@ class NamesMixin:
     def setUp(self):
         super().setUp()
         self.store = self.enterContext(swap_deliverystore(FileMeta, MemoryDeliveryStore()))
-        first = make_delivery("exam")
-        self.group = first.assignment_group
-        self.assignment = self.group.assignment
-        Assignment.objects.filter(pk=self.assignment.pk).update(anonymous=True)
-        self.amira = make_student(self.group, "amira.khan", "Amira", "Khan", candidate_id="EXAM-4711")
-        Delivery.objects.filter(pk=first.pk).update(delivered_by=self.amira)
-        self.first = Delivery.objects.get(pk=first.pk)
-        self.py = self.first.add_file("hello.py", [PYTHON_SOURCE])
-        self.png = self.first.add_file("photo.png", [png_bytes()])
-        self.first.finish()
-        self.second = Delivery.begin(self.group, self.amira)
-        self.second.add_file("hello.py", [PYTHON_SOURCE.replace("Hello", "Goodbye")])
-        self.second.finish()
-
-        ordinary = Assignment.objects.create(period=Period.objects.get(), short_name="oblig", long_name="Oblig")
-        self.ordinary_group = AssignmentGroup.objects.create(assignment=ordinary, name="h")
-        self.bo = make_student(self.ordinary_group, "bo.berg", "Bo", "Berg", candidate_id="EXAM-0815")
-        self.ordinary = Delivery.begin(self.ordinary_group, self.bo)
-        self.ordinary_file = self.ordinary.add_file("hello.py", [PYTHON_SOURCE])
-        self.ordinary.finish()
-
+        for name, value in make_exam_samples().items():
+            setattr(self, name, value)
         self.examiner = make_examiner("examiner", self.group, self.ordinary_group)
         self.administrator = make_examiner("course-admin", self.group, perms=ADMIN_PERMS)
         self.superuser = make_user("root", superuser=True)
