@@ -30,10 +30,10 @@ PAGES = [
 ]
 # Who looks, and how many groups (bench_admin's groups 0, step, 2*step...) they examine.
 VIEWERS = [
+    ("superuser", None),
     ("examiner of 5 groups", 5),
     ("examiner of 50 groups", 50),
     ("examiner of 500 groups", 500),
-    ("superuser", None),
 ]
 
 
