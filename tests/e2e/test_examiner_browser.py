@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from deliveries.testhelpers import make_delivery
-from tests.support.admin_fixtures import make_exam_samples, make_examiner
+from tests.support.admin_fixtures import PASSWORD, make_exam_samples, make_examiner
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def log_in(page, live_server, username):
     page.set_viewport_size({"width": 1440, "height": 900})  # the screen the admin's lists are made for
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
-    page.fill("#id_password", "test-password-1")
+    page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
 
