@@ -3,9 +3,10 @@ The admin's extra views: everything that shows stored bytes (download, preview, 
 thumbnail, the delivery's zip, the comparison of two deliveries) and "verify now".
 
 Each view is mounted by a ModelAdmin (deliveries/admin.py) through ``admin_site.admin_view``, so
-anonymous users and inactive or non-staff users are sent to the login page. Every view then
-requires the view (or change) permission on FileMeta and answers 403 without it. Missing or
-unreadable bytes give a clear page, never a server error.
+anonymous users and inactive or non-staff users are sent to the login page. Who may see which
+bytes is ``deliveries.access``'s to say: a user who may see no bytes at all, or not the object's
+model, gets a 403; an object outside what the user sees (another group's, for an examiner) a 404,
+as one that does not exist. Missing or unreadable bytes give a clear page, never a server error.
 """
 
 import logging
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from .. import access
 from ..integrity import Outcome, VerificationTally, failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
@@ -27,21 +29,7 @@ from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes", "report_outcome", "verify_many"]
-
-
-def can_view_bytes(user):
-    """May ``user`` see stored bytes? Active staff with the view or change permission on FileMeta."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.has_perm("deliveries.view_filemeta") or user.has_perm("deliveries.change_filemeta"))
-    )
-
-
-def _require_bytes_permission(request):
-    if not can_view_bytes(request.user):
-        raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome", "verify_many"]
 
 
 def verify_many(filemetas):
@@ -90,16 +78,22 @@ class BytesViewsMixin:
     """What every byte view of a ModelAdmin starts with."""
 
     def has_verify_permission(self, request):
-        """The "verify" action permission: reading files' bytes needs the file permission too."""
-        return can_view_bytes(request.user) and self.has_view_or_change_permission(request)
+        """The "verify" action permission: reading files' bytes needs access to bytes too (the rows are the user's own)."""
+        return access.may_see_bytes(request.user) and self.has_view_or_change_permission(request)
 
     def get_object_showing_bytes(self, request, object_id):
-        """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
-        _require_bytes_permission(request)
-        obj = self.get_object(request, unquote(object_id))
+        """
+        The object, after the checks every byte view makes: may the user see bytes at all, and
+        this model (403)? Is the object among what they see (404)? Its bytes too (403)?
+        """
+        if not access.may_see_bytes(request.user):
+            raise PermissionDenied("Seeing delivered bytes needs the view permission on files, or examining the group.")
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))  # get_queryset holds only what the user sees
         if obj is None:
             raise Http404(f"No {self.opts.verbose_name} with id {object_id!r}.")
-        if not self.has_view_or_change_permission(request, obj):
+        if not access.can_see_bytes(request.user, obj):
             raise PermissionDenied
         return obj
 
@@ -223,6 +217,13 @@ class FileMetaViews(BytesViewsMixin):
 
 class DeliveryViews(BytesViewsMixin):
     """The zip of a delivery and its comparison with the previous one; mixed into DeliveryAdmin."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The delivery's page links to its zip and comparison for those who may see its bytes."""
+        extra_context = dict(extra_context or {})
+        delivery = self.get_object(request, unquote(object_id))
+        extra_context["can_view_bytes"] = delivery is not None and access.can_see_bytes(request.user, delivery)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def zip_view(self, request, object_id):
         """All files of the delivery as one zip, streamed; a clear page if any bytes are missing."""
