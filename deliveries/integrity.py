@@ -65,6 +65,7 @@ class Verification:
     size: int | None = None  # bytes read (intact or corrupt only)
     checksum: str | None = None  # their SHA-256
     differs: str = ""  # for corrupt: "size" or "sha256"
+    lacking: tuple = ()  # intact, but these copies of a store that keeps several are not (their names)
 
     @property
     def ok(self):
@@ -147,7 +148,8 @@ def _verify_copies(copies, key, size, checksum, buffer):
     for name, result in results:
         if result.ok:
             detail = result.detail + (f" in the {name} copy; {others}" if others else " in every copy")
-            return Verification(Outcome.INTACT, detail, result.size, result.checksum)
+            lacking = tuple(other for other, r in results if not r.ok)
+            return Verification(Outcome.INTACT, detail, result.size, result.checksum, lacking=lacking)
     for outcome in (Outcome.CORRUPT, Outcome.UNREADABLE):
         for _, result in results:
             if result.outcome == outcome:

@@ -566,3 +566,18 @@ class TestPrepare(TempDirMixin, TestCase):
                 with store.write_open("8") as writer:
                     writer.write(b"data")
         self.assertEqual((list(store.iter_objects()), list(store.iter_leftovers())), ([], []))
+
+
+class TestCopystoreIntoAMirror(MirroredMixin, TestCase):
+    def test_a_copy_missing_from_one_replica_is_written(self):
+        """copystore skips a file only when every copy of a mirrored target holds it intact."""
+        from deliveries.operations.copying import COPIED, SKIPPED, copy_one
+
+        source = MemoryDeliveryStore()
+        fm = self.add("a.bin", b"evidence")
+        with source.write_open(fm) as writer:
+            writer.write(b"evidence")
+        self.assertEqual(copy_one(source, self.store, fm), SKIPPED)
+        self.replica.remove(fm)
+        self.assertEqual(copy_one(source, self.store, fm), COPIED)
+        self.assertEqual((self.get(self.primary, fm), self.get(self.replica, fm)), (b"evidence", b"evidence"))

@@ -149,6 +149,14 @@ class TestScrubOrder(SwappedStoreMixin, TestCase):
         self.assertEqual(doc["summary"]["bytes_read"], 2 * 5 * 64 - 64 + 3)
         self.assertEqual(replica._objects[str(self.pks[1])], b"s" * 64)
 
+    def test_shard(self):
+        """--shard 2/3 scrubs only its slice of the files (id modulo 3 is 1), as a check would."""
+        status, doc = run_checkstore_json("--deep", "--oldest", "100", "--shard", "2/3")
+        self.assertEqual(status, 0)
+        verified = set(FileMeta.objects.filter(verified_at__isnull=False).values_list("pk", flat=True))
+        self.assertEqual(verified, {pk for pk in self.pks if pk % 3 == 1})
+        self.assertEqual(doc["summary"]["files"], len(verified))
+
     def test_refusals(self):
         """--oldest and --budget need --deep and the configured store; bad values exit 2."""
         for args, message in (
