@@ -1,4 +1,4 @@
-"""MirroredDeliveryStore: the contract, all-or-nothing writes, verified reads that heal the primary."""
+"""MirroredDeliveryStore: all-or-nothing writes, verified reads that heal the primary (its contract runs in test_contract.py)."""
 
 import hashlib
 import io
@@ -21,7 +21,7 @@ from deliveries.stores import (
     swap_deliverystore,
 )
 from deliveries.stores.healing import is_quarantine_key, quarantined_key
-from deliveries.testhelpers import TestDeliveryStoreMixin, make_delivery
+from deliveries.testhelpers import make_delivery
 from tests.support.flaky_store import FlakyStore
 
 FS = "deliveries.stores.FsDeliveryStore"
@@ -32,34 +32,6 @@ class TempDirMixin:
         self.tmpdir = tempfile.mkdtemp(prefix="mirrored-")
         self.addCleanup(shutil.rmtree, self.tmpdir, ignore_errors=True)
         super().setUp()
-
-
-class TestMirroredMemory(TestDeliveryStoreMixin, TestCase):
-    def get_storageobj(self):
-        return MirroredDeliveryStore(MemoryDeliveryStore(), [MemoryDeliveryStore()])
-
-
-class TestMirroredFs(TempDirMixin, TestDeliveryStoreMixin, TestCase):
-    def get_storageobj(self):
-        return MirroredDeliveryStore(
-            {"backend": FS, "options": {"root": f"{self.tmpdir}/a"}},
-            [{"backend": FS, "options": {"root": f"{self.tmpdir}/b", "fsync": False}}],
-        )
-
-
-class TestMirroredThreeCopiesSmallVerifyAhead(TempDirMixin, TestDeliveryStoreMixin, TestCase):
-    """The contract with two replicas, and every file big enough to stream (verify_ahead=0)."""
-
-    def get_storageobj(self):
-        return MirroredDeliveryStore(
-            {"backend": FS, "options": {"root": f"{self.tmpdir}/a", "fsync": False}},
-            [MemoryDeliveryStore(), {"backend": FS, "options": {"root": f"{self.tmpdir}/c", "fsync": False}}],
-            verify_ahead=0,
-        )
-
-
-def _sha(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 class MirroredMixin:
