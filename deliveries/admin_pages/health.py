@@ -139,7 +139,12 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (p["code"], p["key"], p["filemeta"] if p["filemeta"] is not None else "", p["detail"])
+                (
+                    p["code"],
+                    p["key"],
+                    p["filemeta"] if p["filemeta"] is not None else "",
+                    f"in {p['copy']}: {p['detail']}" if p.get("copy") else p["detail"],  # a mirrored store's copy
+                )
                 for p in run.problems
             ),
         )

@@ -58,6 +58,11 @@ class TestStoreHealthPage(TestCase):
         self.assertContains(response, 'class="field-outcome"', count=3)
         detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[latest.pk]))
         self.assertContains(detail, "<td>no bytes in the store</td>", html=True)
+        mirrored = make_run(
+            1, problems=[{"code": "MISSING", "key": "7", "filemeta": 7, "detail": "no bytes", "copy": "replica 1"}]
+        )
+        detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[mirrored.pk]))
+        self.assertContains(detail, "<td>in replica 1: no bytes</td>", html=True)
 
     def test_read_only(self):
         """Runs are records: no add page, no saving."""
