@@ -112,3 +112,20 @@ def student_label(viewer, candidate, assignment):
         label = user_label(candidate.user)
         return f"{label} [{candidate.candidate_id}]" if candidate.candidate_id and is_administrator(viewer) else label
     return candidate.candidate_id or f"candidate #{candidate.pk}"
+
+
+def person_label(viewer, user, group, candidates=None):
+    """
+    Anyone seen in a group's context (who delivered, say) as ``viewer`` may see them: a candidate
+    of ``group`` as ``student_label`` has it, anyone else (an administrator who handed in for the
+    group) by name. ``candidates`` are the group's Candidates if already fetched (no query then).
+    """
+    if user is None:
+        return "-"
+    candidates = group.candidate_set.all() if candidates is None else candidates
+    candidate = next((c for c in candidates if c.user_id == user.pk), None)
+    if candidate is not None:
+        return student_label(viewer, candidate, group.assignment)
+    if shows_names(viewer, group.assignment) or is_staff(user):
+        return user_label(user)
+    return "someone who is not a candidate (name hidden)"

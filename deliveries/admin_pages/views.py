@@ -44,11 +44,26 @@ def _require_bytes_permission(request):
         raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
 
 
-def verify_many(filemetas):
-    """Verify every FileMeta of ``filemetas`` (an iterable); return a Counter of their new statuses."""
+def verification_message(filemeta, result):
+    """What a user reads about one verification, on the page and in the file's history."""
+    if result.ok:
+        return f"Verified {filemeta.filename}: intact (size and SHA-256 match)."
+    return f"Verified {filemeta.filename}: {result.status} ({result.detail})."
+
+
+def verify_many(filemetas, history=None):
+    """
+    Verify every FileMeta of ``filemetas`` (an iterable); return a Counter of their new statuses.
+    With ``history`` (an admin_pages.history.VerificationHistory), each outcome goes into the history.
+    """
     outcome = Counter()
     for filemeta in filemetas:
-        outcome[verify_filemeta(filemeta).status] += 1
+        result = verify_filemeta(filemeta)
+        outcome[result.status] += 1
+        if history is not None:
+            history.add(filemeta, result.status, verification_message(filemeta, result))
+    if history is not None:
+        history.close(describe_outcome)
     return outcome
 
 
@@ -194,14 +209,9 @@ class FileMetaViews(BytesViewsMixin):
         """POST: re-read the bytes, check size and SHA-256, record and report the outcome."""
         filemeta = self.get_object_showing_bytes(request, object_id)
         result = verify_filemeta(filemeta)
-        if result.ok:
-            self.message_user(
-                request, f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
-            )
-        else:
-            self.message_user(
-                request, f"Verified {filemeta.filename}: {result.status} ({result.detail}).", messages.ERROR
-            )
+        text = verification_message(filemeta, result)
+        self.message_user(request, text, messages.SUCCESS if result.ok else messages.ERROR)
+        self.log_change(request, filemeta, text)
         return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
 
     def byte_urls(self):

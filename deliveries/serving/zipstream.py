@@ -101,11 +101,9 @@ def unique_names(names):
 
 
 def folder_name(delivery):
-    """The top folder of a delivery's zip: e.g. ``inf1000.h2026.oblig1-group-3-delivery-2``."""
+    """The top folder of a delivery's zip: e.g. ``inf1000.h2026.oblig1-group 3-delivery-2`` (``AssignmentGroup.label``)."""
     group = delivery.assignment_group
-    return sanitize_member_name(
-        f"{group.assignment}-group-{group.name or group.pk}-delivery-{delivery.number}", "delivery"
-    )
+    return sanitize_member_name(f"{group.assignment}-{group.label}-delivery-{delivery.number}", "delivery")
 
 
 class ZipMember:
