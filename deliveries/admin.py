@@ -428,7 +428,7 @@ class DeliveryAdmin(DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.
         "delivered_at",
         "lateness",
         "delivered_by_label",
-        "successful",
+        "complete",
         "files",
     ]
     list_select_related = ["assignment_group__assignment__period__subject", "delivered_by"]
@@ -448,7 +448,7 @@ class DeliveryAdmin(DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.
     ]
     search_help_text = PEOPLE_SEARCH_HELP.format(rest="a part of a group's name, an assignment's or subject's code")
     date_hierarchy = "time_of_delivery"
-    sortable_by = ["delivery_label", "delivered_at"]
+    sortable_by = ["delivered_at"]
     # A delivery is a record: who handed in what, when, and whether it completed. Every field is
     # read-only (has_change_permission); its files are shown by FileMetaInline.
     fields = [
@@ -493,6 +493,10 @@ class DeliveryAdmin(DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.
     @admin.display(description="Delivered", ordering="time_of_delivery")
     def delivered_at(self, obj):
         return local_time(obj.time_of_delivery)
+
+    @admin.display(description="Complete", boolean=True)
+    def complete(self, obj):
+        return obj.successful
 
     @viewer_display("Delivered by")
     def delivered_by_label(self, obj, viewer):

@@ -230,7 +230,9 @@ class Candidate(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment_group", "user"], name="candidate_unique_user")]
 
     def __str__(self):
-        return self.candidate_id or str(self.user)
+        # Never the student's name: a Candidate is named where names may be hidden (an inline row,
+        # a history entry); ``access.student_label`` shows the name to those who may see it.
+        return self.candidate_id or f"candidate #{self.pk}"
 
 
 class Delivery(models.Model):

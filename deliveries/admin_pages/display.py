@@ -65,7 +65,9 @@ def lateness_badge(time, deadline):
     words = describe(time, deadline)
     kind = "late" if words.startswith("late") else "on-time" if words == "on time" else "no-deadline"
     title = f"Deadline {deadline:%Y-%m-%d %H:%M %Z}" if deadline else "No deadline is set"
-    return format_html('<span class="lateness lateness-{}" title="{}">{}</span>', kind, title, words)
+    return format_html(
+        '<span class="ellipsis lateness lateness-{}" title="{}: {}">{}</span>', kind, title, words, words
+    )
 
 
 def viewer_display(description, **options):
