@@ -255,6 +255,9 @@ class DeliveryInline(ViewerColumnsMixin, admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a delivery is deleted, if ever, from its own page
+
     @admin.display(description="Delivery")
     def delivery_link(self, obj):
         return change_link(obj, f"#{obj.number}")

@@ -10,6 +10,7 @@ import json
 from collections import Counter, defaultdict
 
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from ..models import Delivery
@@ -20,48 +21,54 @@ __all__ = ["VerificationHistory", "deadline_change_message"]
 class VerificationHistory:
     """
     Records each verified file's outcome in its history and, with ``per_delivery``, a summary
-    in each delivery's history. Entries are written in batches of ``batch`` (bulk inserts), so
-    verifying a whole list costs memory for one batch, not for every file.
+    in each delivery's history. Entries go in with one bulk insert per ``batch`` files, so
+    verifying a whole list costs memory for one batch and a query per batch, not per file.
     """
 
     def __init__(self, user, *, per_delivery=False, batch=500):
         self.user_id, self.per_delivery, self.batch = user.pk, per_delivery, batch
-        self._pending = defaultdict(list)  # message -> FileMetas
-        self._pending_count = 0
-        self._deliveries = defaultdict(list)  # delivery id -> statuses
+        self._pending = []  # LogEntries not yet written
+        self._deliveries = defaultdict(list)  # delivery id -> statuses of its files
+
+    def _entry(self, obj, message):
+        # What LogEntry.objects.log_actions() makes, one message per object.
+        return LogEntry(
+            user_id=self.user_id,
+            content_type_id=ContentType.objects.get_for_model(obj, for_concrete_model=False).id,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action_flag=CHANGE,
+            change_message=message,
+        )
 
     def add(self, filemeta, status, message):
         """One file verified: ``status`` is its new status, ``message`` the words the user reads."""
-        self._pending[message].append(filemeta)
-        self._pending_count += 1
+        self._pending.append(self._entry(filemeta, message))
         if self.per_delivery:
             self._deliveries[filemeta.delivery_id].append(status)
-        if self._pending_count >= self.batch:
-            self._write_files()
+        if len(self._pending) >= self.batch:
+            self._write()
 
-    def _write_files(self):
-        for message, filemetas in self._pending.items():
-            LogEntry.objects.log_actions(self.user_id, filemetas, CHANGE, change_message=message)
-        self._pending.clear()
-        self._pending_count = 0
+    def _write(self):
+        if self._pending:
+            LogEntry.objects.bulk_create(self._pending)
+        self._pending = []
 
     def close(self, describe_outcome):
         """Write what is pending; each delivery's summary is ``describe_outcome(Counter of statuses)``."""
-        self._write_files()
-        if not self._deliveries:
-            return
-        deliveries = Delivery.objects.filter(pk__in=self._deliveries).select_related(
-            "assignment_group__assignment__period__subject"
-        )
-        by_message = defaultdict(list)
-        for delivery in deliveries:
-            statuses = self._deliveries[delivery.pk]
-            count = len(statuses)
-            text = f"Verified its {count} file{'s' if count != 1 else ''}: {describe_outcome(Counter(statuses))}."
-            by_message[text].append(delivery)
-        for message, group in by_message.items():
-            LogEntry.objects.log_actions(self.user_id, group, CHANGE, change_message=message)
-        self._deliveries.clear()
+        if self._deliveries:
+            deliveries = Delivery.objects.filter(pk__in=self._deliveries).select_related(
+                "assignment_group__assignment__period__subject"
+            )
+            for delivery in deliveries:
+                statuses = self._deliveries[delivery.pk]
+                count = len(statuses)
+                summary = (
+                    f"Verified its {count} file{'s' if count != 1 else ''}: {describe_outcome(Counter(statuses))}."
+                )
+                self._pending.append(self._entry(delivery, summary))
+            self._deliveries.clear()
+        self._write()
 
 
 def _when(value):

@@ -5,8 +5,8 @@ Django's own tag lists the years (months, days) that have rows with ``SELECT DIS
 truncated date: a full scan, and on SQLite one Python function call per row (seconds at a
 million rows). This tag reads the first and last date (two index lookups) of the rows in the
 chosen year, month or day, then asks in one more query, with one EXISTS per year (month, day)
-between them, which of those have rows: each EXISTS is one index seek. So it offers, as Django
-does, only dates that have rows, in three queries at any size. It looks at the rows the viewer
+from the first to the last, which of those have rows: each EXISTS is one index seek. So it
+offers, as Django does, only dates that have rows, in three queries at any size. It looks at the rows the viewer
 may see (the admin's queryset), ignoring the other filters and the search (which may need a
 scan). It renders the admin's own ``date_hierarchy.html`` with the same context.
 """
@@ -82,21 +82,18 @@ def _in_chosen_dates(queryset, field_name, year, month):
 
 def periods_with_rows(queryset, field_name, first, last, kind):
     """
-    The years, months (as dates) or days from ``first`` to ``last`` (the local dates of the
-    first and last row) in which ``queryset`` has rows. The first and last have rows; the ones
-    between are asked in one query of one EXISTS each.
+    The years, months (as dates) or days from ``first`` to ``last`` (local dates) in which
+    ``queryset`` has rows: one query, of one EXISTS (an index seek) per period. Asked even when
+    the answer is known (one or two periods), so a list costs the same queries whatever its dates.
     """
     periods = periods_between(first, last, kind)
-    inner = periods[1:-1]
-    if not inner:
-        return periods
     checks = {
         f"p{i}": Exists(_between(queryset, field_name, start, _following(start, kind)).order_by())
-        for i, start in enumerate(inner)
+        for i, start in enumerate(periods)
     }
     # Any one row carries the EXISTS columns: the table has rows, the bounds were read from it.
     found = queryset.model._base_manager.order_by().annotate(**checks).values(*checks)[0]
-    return [periods[0], *(start for i, start in enumerate(inner) if found[f"p{i}"]), periods[-1]]
+    return [start for i, start in enumerate(periods) if found[f"p{i}"]]
 
 
 def _local_date(value):
