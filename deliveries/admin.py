@@ -42,7 +42,7 @@ from .admin_pages.filters import (
     LatenessFilter,
     ParentListFilter,
 )
-from .admin_pages.history import VerificationHistory, deadline_change_message
+from .admin_pages.history import DeadlineHistoryMixin, VerificationHistory
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.people import PeopleSearchMixin, UserLabelsMixin
 from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
@@ -120,7 +120,7 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ViewerColumnsMixin, admin.ModelAdmin):
+class AssignmentAdmin(DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin):
     list_display = [
         "short_name",
         "long_name_cut",
@@ -140,12 +140,9 @@ class AssignmentAdmin(ViewerColumnsMixin, admin.ModelAdmin):
         ("Groups", {"fields": ["hand_ins"]}),
     ]
     readonly_fields = ["hand_ins"]
+    deadline_fields = ["first_deadline"]
 
     long_name_cut = SubjectAdmin.long_name_cut
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        message = super().construct_change_message(request, form, formsets, add)
-        return message if add else deadline_change_message(form, message, ["first_deadline"])
 
     @admin.display(description="Period", ordering="period")
     def period_link(self, obj):
@@ -231,15 +228,31 @@ class CandidateInline(ViewerColumnsMixin, UserLabelsMixin, admin.TabularInline):
         return access.student_label(viewer, obj, obj.assignment_group.assignment) if obj.pk else "-"
 
 
-class DeliveryInline(ViewerColumnsMixin, admin.TabularInline):
-    """A group's deliveries, newest first: records, read-only, each linking to its page."""
+class RecordInline(admin.TabularInline):
+    """Rows that are records: shown, each a link to its own page, never added, changed or deleted here."""
 
-    model = Delivery
-    fields = ["delivery_link", "delivered_at", "lateness", "delivered_by_label", "successful", "files"]
-    readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleted, if ever, from its own page
+
+
+class DeliveryInline(ViewerColumnsMixin, RecordInline):
+    """A group's deliveries, newest first."""
+
+    model = Delivery
+    fields = ["delivery_link", "delivered_at", "lateness", "delivered_by_label", "successful", "files"]
 
     def get_queryset(self, request):
         return (
@@ -248,15 +261,6 @@ class DeliveryInline(ViewerColumnsMixin, admin.TabularInline):
             .select_related("assignment_group__assignment", "delivered_by")
             .prefetch_related(students_prefetch("assignment_group"))
         )
-
-    def has_add_permission(self, request, obj):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a delivery is deleted, if ever, from its own page
 
     @admin.display(description="Delivery")
     def delivery_link(self, obj):
@@ -280,7 +284,9 @@ class DeliveryInline(ViewerColumnsMixin, admin.TabularInline):
 
 
 @admin.register(AssignmentGroup)
-class AssignmentGroupAdmin(ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixin, admin.ModelAdmin):
+class AssignmentGroupAdmin(
+    DeadlineHistoryMixin, ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixin, admin.ModelAdmin
+):
     list_display = [
         "group_label",
         "assignment_link",
@@ -303,6 +309,7 @@ class AssignmentGroupAdmin(ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixi
     fields = ["assignment", "name", "deadline", "assignment_deadline", "examiners", "deliveries"]
     autocomplete_fields = ["assignment", "examiners"]
     readonly_fields = ["assignment_deadline", "deliveries"]
+    deadline_fields = ["deadline"]
     inlines = [CandidateInline, DeliveryInline]
 
     def get_queryset(self, request):
@@ -312,10 +319,6 @@ class AssignmentGroupAdmin(ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixi
             .with_last_delivery()
             .prefetch_related(students_prefetch(), Prefetch("examiners", queryset=get_user_model().objects.all()))
         )
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        message = super().construct_change_message(request, form, formsets, add)
-        return message if add else deadline_change_message(form, message, ["deadline"])
 
     @admin.display(description="Group", ordering="name")
     def group_label(self, obj):
@@ -360,21 +363,11 @@ class AssignmentGroupAdmin(ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixi
         return children_link(Delivery, "deliveries", assignment_group__id__exact=obj.pk) if obj.pk else "-"
 
 
-class FileMetaInline(admin.TabularInline):
-    """A delivery's files, read-only, each linking to its own page (preview, download, verify)."""
+class FileMetaInline(RecordInline):
+    """A delivery's files, each linking to its own page (preview, download, verify)."""
 
     model = FileMeta
     fields = ["file_link", "human_size", "content_type", "status_label", "verified_at", "download"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="File")
     def file_link(self, obj):

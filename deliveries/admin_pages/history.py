@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..models import Delivery
 
-__all__ = ["VerificationHistory", "deadline_change_message"]
+__all__ = ["DeadlineHistoryMixin", "VerificationHistory", "deadline_change_message"]
 
 
 class VerificationHistory:
@@ -94,3 +94,13 @@ def deadline_change_message(form, message, deadline_fields):
             f" {label[:1].upper()}{label[1:]}: {_when(form.initial.get(name))} -> {_when(form.cleaned_data.get(name))}."
         )
     return text.strip()
+
+
+class DeadlineHistoryMixin:
+    """A ModelAdmin whose change history gives the old and new value of its ``deadline_fields``."""
+
+    deadline_fields = ()
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        return message if add else deadline_change_message(form, message, self.deadline_fields)

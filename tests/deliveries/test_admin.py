@@ -237,9 +237,7 @@ class TestActions(AdminFixtureMixin, TestCase):
     def setUp(self):
         super().setUp()
         self.login(self.viewer)
-        self.store.remove(self.txt)
-        with self.store.write_open(self.bin) as writer:
-            writer.write(b"tampered")
+        self.damage_samples()
 
     def test_verify_selected_files(self):
         """The action verifies the chosen files, records each outcome and reports the counts."""

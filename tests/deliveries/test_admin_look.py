@@ -98,9 +98,7 @@ class TestIntegrityWarning(AdminFixtureMixin, TestCase):
 
     def test_warning_above_preview(self):
         """A corrupt or missing file's page warns, above its preview, what the last verification found."""
-        self.store.remove(self.txt)
-        with self.store.write_open(self.bin) as writer:
-            writer.write(b"tampered")
+        self.damage_samples()
         for filemeta, word in ((self.txt, "missing"), (self.bin, "corrupt")):
             with self.subTest(status=word):
                 self.client.post(reverse("admin:deliveries_filemeta_verify", args=[filemeta.pk]))

@@ -90,9 +90,7 @@ class TestHistory(AdminFixtureMixin, TestCase):
     def setUp(self):
         super().setUp()
         self.login(self.viewer)
-        self.store.remove(self.txt)
-        with self.store.write_open(self.bin) as writer:
-            writer.write(b"tampered")
+        self.damage_samples()
 
     def test_verify_now(self):
         """ "Verify now" leaves the message the user read in the file's history."""

@@ -80,6 +80,12 @@ class AdminFixtureMixin:
     def login(self, user):
         self.client.force_login(user)
 
+    def damage_samples(self):
+        """Lose notes.txt's bytes and overwrite data.bin's: one file missing, one corrupt."""
+        self.store.remove(self.txt)
+        with self.store.write_open(self.bin) as writer:
+            writer.write(b"tampered")
+
     def content(self, response):
         """The body of any response, streamed or not."""
         return body(response)
