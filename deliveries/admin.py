@@ -59,8 +59,6 @@ from .models import (
     lateness_condition,
 )
 
-__all__ = ["change_link", "children_link", "status_badge"]  # used by the admin's other pages
-
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
 
 PEOPLE_SEARCH_HELP = (
