@@ -71,6 +71,17 @@ class TestRangeDateHierarchy(AdminFixtureMixin, TestCase):
         with self.assertNumQueries(1):  # asked even when known, so the query count never varies
             self.assertEqual(len(periods_with_rows(rows, "created", first, first, "year")), 1)
 
+    def test_each_period_asked_by_its_own_range(self):
+        """Each EXISTS bounds its period alone: with the chosen year's range beside it, SQLite may walk the year."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            self.hierarchy(created__year=2025)
+        [asked] = [q["sql"] for q in queries if q["sql"].startswith("SELECT EXISTS(")]
+        for subquery in asked.split("EXISTS(")[1:]:
+            self.assertEqual(subquery.split(") AS")[0].count('"created" >='), 1, subquery)
+
     def test_local_days(self):
         """A file created late in the evening UTC belongs to the next day where the site's time zone is ahead."""
         FileMeta.objects.filter(pk=self.txt.pk).update(
