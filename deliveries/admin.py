@@ -45,7 +45,8 @@ from .admin_pages.filters import (
 from .admin_pages.history import DeadlineHistoryMixin, VerificationHistory
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.people import PeopleSearchMixin, UserLabelsMixin
-from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
+from .admin_pages.scope import ScopedAdminMixin, ScopedInlineMixin
+from .admin_pages.views import DeliveryViews, FileMetaViews, report_outcome, verify_many
 from .models import (
     LATENESS,
     Assignment,
@@ -118,7 +119,7 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin):
+class AssignmentAdmin(ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin):
     list_display = [
         "short_name",
         "long_name_cut",
@@ -129,7 +130,7 @@ class AssignmentAdmin(DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin
         "groups",
     ]
     list_select_related = ["period__subject"]
-    list_filter = ["period__subject", ("period", ParentListFilter), "anonymous"]
+    list_filter = [("period__subject", ParentListFilter), ("period", ParentListFilter), "anonymous"]
     search_fields = ["short_name", "long_name", "period__short_name", "period__subject__short_name"]
     autocomplete_fields = ["period"]
     fieldsets = [
@@ -190,7 +191,7 @@ class AssignmentAdmin(DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin
         return format_html('<table class="hand-in-summary">{}</table><p class="help">{}</p>', table, note)
 
 
-class CandidateInline(ViewerColumnsMixin, UserLabelsMixin, admin.TabularInline):
+class CandidateInline(ScopedInlineMixin, ViewerColumnsMixin, UserLabelsMixin, admin.TabularInline):
     """
     A group's students. Editors pick users by name (autocomplete); viewers read them as
     ``access.student_label`` shows them; on an anonymous assignment whoever may not see names
@@ -246,7 +247,7 @@ class RecordInline(admin.TabularInline):
         return False  # deleted, if ever, from its own page
 
 
-class DeliveryInline(ViewerColumnsMixin, RecordInline):
+class DeliveryInline(ScopedInlineMixin, ViewerColumnsMixin, RecordInline):
     """A group's deliveries, newest first."""
 
     model = Delivery
@@ -283,7 +284,7 @@ class DeliveryInline(ViewerColumnsMixin, RecordInline):
 
 @admin.register(AssignmentGroup)
 class AssignmentGroupAdmin(
-    DeadlineHistoryMixin, ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixin, admin.ModelAdmin
+    ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixin, admin.ModelAdmin
 ):
     list_display = [
         "group_label",
@@ -361,7 +362,7 @@ class AssignmentGroupAdmin(
         return children_link(Delivery, "deliveries", assignment_group__id__exact=obj.pk) if obj.pk else "-"
 
 
-class FileMetaInline(RecordInline):
+class FileMetaInline(ScopedInlineMixin, RecordInline):
     """A delivery's files, each linking to its own page (preview, download, verify)."""
 
     model = FileMeta
@@ -413,7 +414,7 @@ class HandInColumnsMixin(ViewerColumnsMixin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
+class DeliveryAdmin(ScopedAdminMixin, DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
     list_display = [
         "delivery_label",
         "group_link",
@@ -502,13 +503,13 @@ class DeliveryAdmin(DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.
 
     @admin.action(description="Verify the files of the selected deliveries", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        filemetas = FileMeta.objects.filter(delivery__in=queryset).order_by("pk")
+        filemetas = access.visible(request.user, FileMeta.objects.filter(delivery__in=queryset)).order_by("pk")
         history = VerificationHistory(request.user, per_delivery=True)
         report_outcome(self, request, verify_many(filemetas.iterator(), history))
 
 
 @admin.register(FileMeta)
-class FileMetaAdmin(FileMetaViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
+class FileMetaAdmin(ScopedAdminMixin, FileMetaViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
     """
     Files: read-only metadata plus their bytes (preview, download, verify).
 
@@ -597,7 +598,7 @@ class FileMetaAdmin(FileMetaViews, HandInColumnsMixin, PeopleSearchMixin, admin.
         extra_context = dict(extra_context or {})
         filemeta = self.get_object(request, object_id)
         if filemeta is not None and self.has_view_or_change_permission(request, filemeta):
-            extra_context["can_view_bytes"] = can_view_bytes(request.user)
+            extra_context["can_view_bytes"] = access.can_see_bytes(request.user, filemeta)
             if extra_context["can_view_bytes"]:
                 extra_context.update(self.preview_context(request, filemeta))
         return super().change_view(request, object_id, form_url, extra_context)

@@ -230,8 +230,9 @@ class Candidate(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment_group", "user"], name="candidate_unique_user")]
 
     def __str__(self):
-        # Never the student's name: a Candidate is named where names may be hidden (an inline row,
-        # a history entry); ``access.student_label`` shows the name to those who may see it.
+        # Never the student's name: this is what the group's history records and shows to its
+        # examiners, also on an anonymous assignment (an inline row too). Names come from
+        # access.student_label.
         return self.candidate_id or f"candidate #{self.pk}"
 
 

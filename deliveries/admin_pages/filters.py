@@ -6,13 +6,12 @@ Each filter is one indexed or joined condition, never a query per row: the deliv
 lists are paged by LargeTablePaginator and must cost the same number of queries at any size.
 """
 
-import mimetypes
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 
 from .. import access
+from ..content_types import Family, types_of
 from ..models import LATENESS, AssignmentGroup, AssignmentGroupQuerySet, Candidate, lateness_condition
 from .people import group_id_path
 
@@ -32,6 +31,8 @@ class ParentListFilter(admin.RelatedFieldListFilter):
     """
     A related-object filter whose choices are named in one query: Period, Assignment and
     AssignmentGroup names include their parents', which the stock filter fetches one by one.
+    It offers only the parents of rows the user sees in the list (deliveries.access): an
+    examiner never reads another group's assignment, period or subject here.
     """
 
     name_relations = {
@@ -42,62 +43,25 @@ class ParentListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         model = field.related_model
-        queryset = model._default_manager.select_related(*self.name_relations.get(model._meta.model_name, []))
+        queryset = access.visible(request.user, model._default_manager.all(), [model_admin.model])
+        if relations := self.name_relations.get(model._meta.model_name):
+            queryset = queryset.select_related(*relations)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             queryset = queryset.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in queryset]
 
 
-def _text_types():
-    known = {t for t in mimetypes.types_map.values() if t.startswith("text/")} | set(mimetypes.common_types.values())
-    return sorted(
-        {t for t in known if t.startswith("text/")}
-        | {
-            "text/markdown",
-            "text/x-python",
-            "text/x-c",
-            "text/x-java",
-            "text/x-sh",
-            "application/json",
-            "application/xml",
-            "application/x-sh",
-            "application/javascript",
-        }
-    )
-
-
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
     """
-    Filter by the kind of file. Each family is an IN list of exact types, never a LIKE or a range:
-    the database can then walk the (created, id) index and keep the list's order, instead of
-    sorting every matching row.
+    Filter by the kind of file (``deliveries.content_types``' families). Each family is an IN list
+    of exact types, never a LIKE or a range: the database can then walk the (created, id) index
+    and keep the list's order, instead of sorting every matching row.
     """
 
     title = "content type"
     parameter_name = "type"
-    families = {
-        "text": ("Text and source code", _text_types()),
-        "image": (
-            "Images",
-            ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"],
-        ),
-        "pdf": ("PDF", ["application/pdf"]),
-        "archive": (
-            "Archives",
-            [
-                "application/zip",
-                "application/gzip",
-                "application/x-tar",
-                "application/x-7z-compressed",
-                "application/java-archive",
-                "application/x-rar-compressed",
-                "application/x-bzip2",
-                "application/x-xz",
-            ],
-        ),
-        "other": ("Other binary", ["application/octet-stream"]),
-    }
+    families = {f.value: (f.label, types_of(f)) for f in Family}
 
     def lookups(self, request, model_admin):
         return [(key, label) for key, (label, _) in self.families.items()]

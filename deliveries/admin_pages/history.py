@@ -7,12 +7,13 @@ what it was and what it became, since that decides which deliveries are late.
 """
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from ..integrity import VerificationTally
 from ..models import Delivery
 
 __all__ = ["DeadlineHistoryMixin", "VerificationHistory", "deadline_change_message"]
@@ -20,15 +21,16 @@ __all__ = ["DeadlineHistoryMixin", "VerificationHistory", "deadline_change_messa
 
 class VerificationHistory:
     """
-    Records each verified file's outcome in its history and, with ``per_delivery``, a summary
-    in each delivery's history. Entries go in with one bulk insert per ``batch`` files, so
-    verifying a whole list costs memory for one batch and a query per batch, not per file.
+    Records each verified file's outcome in its history (a read that failed changed nothing and
+    is not recorded) and, with ``per_delivery``, a summary in each delivery's history. Entries go
+    in with one bulk insert per ``batch`` files, so verifying a whole list costs memory for one
+    batch and a query per batch, not per file.
     """
 
     def __init__(self, user, *, per_delivery=False, batch=500):
         self.user_id, self.per_delivery, self.batch = user.pk, per_delivery, batch
         self._pending = []  # LogEntries not yet written
-        self._deliveries = defaultdict(list)  # delivery id -> statuses of its files
+        self._deliveries = defaultdict(VerificationTally)  # delivery id -> its files' outcomes
 
     def _entry(self, obj, message):
         # What LogEntry.objects.log_actions() makes, one message per object.
@@ -41,11 +43,12 @@ class VerificationHistory:
             change_message=message,
         )
 
-    def add(self, filemeta, status, message):
-        """One file verified: ``status`` is its new status, ``message`` the words the user reads."""
-        self._pending.append(self._entry(filemeta, message))
+    def add(self, filemeta, verification, message):
+        """One file verified: ``verification`` is what was found, ``message`` the words the user reads."""
+        if verification.status is not None:
+            self._pending.append(self._entry(filemeta, message))
         if self.per_delivery:
-            self._deliveries[filemeta.delivery_id].append(status)
+            self._deliveries[filemeta.delivery_id].add(verification)
         if len(self._pending) >= self.batch:
             self._write()
 
@@ -54,19 +57,14 @@ class VerificationHistory:
             LogEntry.objects.bulk_create(self._pending)
         self._pending = []
 
-    def close(self, describe_outcome):
-        """Write what is pending; each delivery's summary is ``describe_outcome(Counter of statuses)``."""
+    def close(self):
+        """Write what is pending, and each delivery's summary ("Verified 4 files: 2 intact, ...")."""
         if self._deliveries:
             deliveries = Delivery.objects.filter(pk__in=self._deliveries).select_related(
                 "assignment_group__assignment__period__subject"
             )
             for delivery in deliveries:
-                statuses = self._deliveries[delivery.pk]
-                count = len(statuses)
-                summary = (
-                    f"Verified its {count} file{'s' if count != 1 else ''}: {describe_outcome(Counter(statuses))}."
-                )
-                self._pending.append(self._entry(delivery, summary))
+                self._pending.append(self._entry(delivery, self._deliveries[delivery.pk].summary()))
             self._deliveries.clear()
         self._write()
 

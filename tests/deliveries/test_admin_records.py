@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from deliveries.models import Assignment, AssignmentGroup, Delivery, FileMeta
 from tests.support.admin_fixtures import AdminFixtureMixin, make_user
+from tests.support.store_faults import ReadFailingStore
 
 
 def history(obj):
@@ -96,7 +97,7 @@ class TestHistory(AdminFixtureMixin, TestCase):
         """ "Verify now" leaves the message the user read in the file's history."""
         for filemeta, message in (
             (self.py, "Verified hello.py: intact (size and SHA-256 match)."),
-            (self.bin, "Verified data.bin: corrupt (size 8 != recorded 5120)."),
+            (self.bin, "Verified data.bin: corrupt (size differs: read 8 bytes, recorded 5120)."),
         ):
             with self.subTest(file=filemeta.filename):
                 response = self.client.post(
@@ -115,9 +116,8 @@ class TestHistory(AdminFixtureMixin, TestCase):
             {"action": "verify_selected", "_selected_action": [f.pk for f in chosen]},
         )
         self.assertEqual(history(self.py), ["Verified hello.py: intact (size and SHA-256 match)."])
-        self.assertEqual(len(history(self.txt)), 1)
-        self.assertTrue(history(self.txt)[0].startswith("Verified notes.txt: missing ("), history(self.txt))
-        self.assertEqual(history(self.bin), ["Verified data.bin: corrupt (size 8 != recorded 5120)."])
+        self.assertEqual(history(self.txt), ["Verified notes.txt: missing (no bytes in the store)."])
+        self.assertEqual(history(self.bin), ["Verified data.bin: corrupt (size differs: read 8 bytes, recorded 5120)."])
         self.assertEqual(history(self.png), [])  # not selected
 
     def test_verify_selected_deliveries(self):
@@ -126,8 +126,8 @@ class TestHistory(AdminFixtureMixin, TestCase):
             reverse("admin:deliveries_delivery_changelist"),
             {"action": "verify_selected", "_selected_action": [self.first.pk, self.second.pk]},
         )
-        self.assertEqual(history(self.first), ["Verified its 4 files: 2 intact, 1 missing, 1 corrupt."])
-        self.assertEqual(history(self.second), ["Verified its 3 files: 3 intact, 0 missing, 0 corrupt."])
+        self.assertEqual(history(self.first), ["Verified 4 files: 2 intact, 1 missing, 1 corrupt."])
+        self.assertEqual(history(self.second), ["Verified 3 files: 3 intact, 0 missing, 0 corrupt."])
         self.assertEqual(history(self.py), ["Verified hello.py: intact (size and SHA-256 match)."])
 
     def test_history_in_batches(self):
@@ -140,6 +140,34 @@ class TestHistory(AdminFixtureMixin, TestCase):
             verify_many(files.iterator(), VerificationHistory(self.viewer, batch=2))
         self.assertEqual(LogEntry.objects.count(), files.count())
         self.assertEqual(sorted(len(history(f)) for f in files), [1] * files.count())
+
+
+class TestUnreadableHistory(AdminFixtureMixin, TestCase):
+    """A read that fails changes nothing, so it leaves nothing in the file's history."""
+
+    def make_store(self):
+        return ReadFailingStore()
+
+    def setUp(self):
+        super().setUp()
+        self.login(self.viewer)
+        self.store.failing = True
+
+    def test_verify_now_unreadable(self):
+        """ "Verify now" on an unreadable file says so and logs nothing."""
+        response = self.client.post(reverse("admin:deliveries_filemeta_verify", args=[self.py.pk]), follow=True)
+        self.assertContains(response, "Could not verify hello.py: could not read: Input/output error.")
+        self.assertEqual(history(self.py), [])
+
+    def test_delivery_summary_counts_unreadable(self):
+        """The delivery's summary says its files could not be read; the files' histories stay empty."""
+        self.client.post(
+            reverse("admin:deliveries_delivery_changelist"),
+            {"action": "verify_selected", "_selected_action": [self.second.pk]},
+        )
+        [summary] = history(self.second)
+        self.assertIn("Verified 3 files: 0 intact, 0 missing, 0 corrupt, 3 could not be read", summary)
+        self.assertEqual([history(f) for f in self.second.filemetas.all()], [[], [], []])
 
 
 class TestDeadlineHistory(AdminFixtureMixin, TestCase):

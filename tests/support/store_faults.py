@@ -1,8 +1,11 @@
 """
-Fault injection for checkstore tests: a mixin that seeds a few files into a store, and helpers
-that run the command and return its exit status and JSON.
+Fault injection: a store whose reads fail with EIO (ReadFailingStore), and for checkstore tests a
+mixin that seeds a few files into a store, and helpers that run the command and return its exit
+status and JSON.
 """
 
+import errno
+import io
 import json
 import os
 import shutil
@@ -13,11 +16,53 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from deliveries import health
+from deliveries.stores import MemoryDeliveryStore
 from deliveries.testhelpers import make_delivery
 from tests.support.store_mixins import SwappedStoreMixin
 
 CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
+
+
+class _FailingReader(io.BytesIO):
+    """A reader over ``data`` that hands out its first ``fail_after`` bytes, then raises EIO."""
+
+    def __init__(self, data, fail_after):
+        super().__init__(data)
+        self._size, self._fail_after = len(data), fail_after
+
+    def _allowed(self, want):
+        pos = self.tell()
+        want = min(want, self._size - pos)
+        if want <= 0:
+            return 0  # the end of the file reads as ever
+        if pos >= self._fail_after:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return min(want, self._fail_after - pos)
+
+    def read(self, size=-1):
+        return super().read(self._allowed(self._size if size is None or size < 0 else size))
+
+    def readinto(self, buffer):
+        return super().readinto(memoryview(buffer)[: self._allowed(len(buffer))])
+
+
+class ReadFailingStore(MemoryDeliveryStore):
+    """
+    A MemoryDeliveryStore whose reads fail with EIO while ``failing`` is set, as a failing disk or
+    an NFS hiccup does: a reader hands out the first ``fail_after`` bytes (0: none), then raises
+    ``OSError(EIO)``. Writes, listings and sizes keep working.
+    """
+
+    def __init__(self, *, fail_after=0, **options):
+        super().__init__(**options)
+        self.fail_after = fail_after
+        self.failing = False
+
+    def _read_open(self, key):
+        if not self.failing:
+            return super()._read_open(key)
+        return _FailingReader(self._get(key), self.fail_after)
 
 
 def run_checkstore(*args):
