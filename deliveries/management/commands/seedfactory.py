@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "--size",
             choices=sorted(demo.SIZES),
             default="small",
-            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.",
+            help="Demo size: small (~65 files), medium (~8,700), large (>= 100,000). Default small.",
         )
         parser.add_argument(
             "--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0)."
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         if not report.examiners:
             return
         shown = ", ".join(repr(name) for name in report.examiners[:3])
-        password = "the --examiner-password given" if given else f"password: {report.examiner_password}"
+        password = "the --examiner-password given." if given else f"password: {report.examiner_password}"
         self.stdout.write(
             f"The {len(report.examiners)} demo examiners see only their own groups. Log in at /admin/ as one of "
             f"them (e.g. {shown}) with {password}"

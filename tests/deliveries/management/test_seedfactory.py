@@ -45,7 +45,7 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
         self.assertTrue(get_user_model().objects.get(username=username).check_password(password))
         self.assertIn("The 3 demo examiners see only their own groups.", out)
         out = seedfactory("--append", "--examiner-password", "chosen-demo-pass")
-        self.assertIn("with the --examiner-password given", out)
+        self.assertIn("with the --examiner-password given.\n", out)
         self.assertNotIn("chosen-demo-pass", out)
 
     def test_double_seed_append_flush(self):
