@@ -20,6 +20,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 
+from .admin_pages.assignment_download import AssignmentDownloadViews
+from .admin_pages.handin import HandInViews
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
@@ -103,11 +105,14 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AssignmentDownloadViews, admin.ModelAdmin):
     list_display = ["short_name", "long_name", "period_link", "publishing_time", "first_deadline", "groups"]
     list_select_related = ["period__subject"]
     list_filter = ["period__subject", ("period", ParentListFilter)]
     search_fields = ["short_name", "long_name", "period__short_name", "period__subject__short_name"]
+
+    def get_urls(self):
+        return self.download_urls() + super().get_urls()
 
     @admin.display(description="Period", ordering="period")
     def period_link(self, obj):
@@ -125,7 +130,7 @@ class CandidateInline(admin.TabularInline):
 
 
 @admin.register(AssignmentGroup)
-class AssignmentGroupAdmin(admin.ModelAdmin):
+class AssignmentGroupAdmin(HandInViews, admin.ModelAdmin):
     list_display = ["__str__", "assignment_link", "candidate_list", "deliveries"]
     list_select_related = ["assignment__period__subject"]
     list_filter = [("assignment__period", ParentListFilter), ("assignment", ParentListFilter)]
@@ -136,6 +141,9 @@ class AssignmentGroupAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("candidate_set__user")
+
+    def get_urls(self):
+        return self.hand_in_urls() + super().get_urls()
 
     @admin.display(description="Assignment", ordering="assignment")
     def assignment_link(self, obj):

@@ -83,3 +83,36 @@ class AdminFixtureMixin:
     def content(self, response):
         """The body of any response, streamed or not."""
         return body(response)
+
+
+def make_assignment(prefix="hand", *, deadline=None, anonymous=False):
+    """A Subject > Period > Assignment chain; returns the assignment."""
+    from django.utils import timezone
+
+    from deliveries.models import Assignment, Period, Subject
+
+    now = timezone.now()
+    subject = Subject.objects.create(short_name=f"{prefix}-subject", long_name="Hand-in tests")
+    period = Period.objects.create(
+        subject=subject, short_name="p", long_name="P", start_time=now, end_time=now + timezone.timedelta(days=90)
+    )
+    return Assignment.objects.create(
+        period=period, short_name="oblig1", long_name="Oblig 1", first_deadline=deadline, anonymous=anonymous
+    )
+
+
+def make_group(assignment, name="", students=(), examiners=(), deadline=None):
+    """
+    A group of ``assignment`` whose ``students`` are (username, first name, last name, candidate id)
+    tuples (users made as needed) and whose ``examiners`` are users.
+    """
+    from deliveries.models import AssignmentGroup, Candidate
+
+    group = AssignmentGroup.objects.create(assignment=assignment, name=name, deadline=deadline)
+    for username, first, last, candidate_id in students:
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"}
+        )
+        Candidate.objects.create(assignment_group=group, user=user, candidate_id=candidate_id)
+    group.examiners.set(examiners)
+    return group

@@ -1,8 +1,11 @@
 """
-Fault injection for checkstore tests: a mixin that seeds a few files into a store, and helpers
-that run the command and return its exit status and JSON.
+Fault injection: for checkstore's tests, a mixin that seeds a few files into a store, and helpers
+that run the command and return its exit status and JSON; for the admin's hand-in and zips,
+stores that fail on purpose (FailOnNthWriteStore, UnreadableStore).
 """
 
+import errno
+import io
 import json
 import os
 import shutil
@@ -13,6 +16,7 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from deliveries import health
+from deliveries.stores import MemoryDeliveryStore
 from deliveries.testhelpers import make_delivery
 from tests.support.store_mixins import SwappedStoreMixin
 
@@ -151,3 +155,55 @@ class LeftoverFaultsMixin:
         self.assert_problem(doc, "TEMP_LEFTOVER", None, name)
         status, _ = run_checkstore_json("--fail-on-orphans")
         self.assertEqual(status, 1)
+
+
+# ---- stores that fail on purpose (for the admin's hand-in and zips) ---------------------------------
+
+
+class FailOnNthWriteStore(MemoryDeliveryStore):
+    """A MemoryDeliveryStore whose ``fail_on``-th writer (counting from 1) raises OSError(ENOSPC) on its first write."""
+
+    def __init__(self, fail_on, **kwargs):
+        super().__init__(**kwargs)
+        self.fail_on = fail_on
+        self.writers = 0
+
+    def _write_open(self, key):
+        writer = super()._write_open(key)
+        self.writers += 1
+        if self.writers == self.fail_on:
+
+            def fail(data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            writer._write = fail
+        return writer
+
+
+class _FailingReader(io.BytesIO):
+    def __init__(self, data, fail_after):
+        super().__init__(data)
+        self.fail_after = fail_after
+
+    def read(self, size=-1):
+        if self.tell() >= self.fail_after:
+            raise OSError(errno.EIO, "Input/output error")
+        if size is None or size < 0 or self.tell() + size > self.fail_after:
+            size = self.fail_after - self.tell()
+        return super().read(size)
+
+
+class UnreadableStore(MemoryDeliveryStore):
+    """
+    A MemoryDeliveryStore whose readers of the keys in ``unreadable`` ({key: n}) raise OSError(EIO)
+    once they have read ``n`` bytes (0: at the first read).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.unreadable = {}
+
+    def _read_open(self, key):
+        if key in self.unreadable:
+            return _FailingReader(self._get(key), self.unreadable[key])
+        return super()._read_open(key)
