@@ -1,7 +1,7 @@
 """
 Stored bytes over HTTP: ``downloads`` (ranges, ETags, the untrusted-bytes headers), ``previews``
 (text, images, hex, zip listings, bounded in size and time), ``zipstream`` (a delivery as one
-streamed zip) and ``compare`` (a delivery against the one before it).
+streamed zip), ``assignment_zip`` (an assignment's hand-ins, with a manifest) and ``compare`` (a delivery against the one before it).
 
 Plain functions of a FileMeta or Delivery and a request: they know nothing of the admin's
 permissions (the admin pages check those first) and reach bytes only through the store.

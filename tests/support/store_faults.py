@@ -180,7 +180,9 @@ class FailOnNthWriteStore(MemoryDeliveryStore):
         return writer
 
 
-class _FailingReader(io.BytesIO):
+class FailingReader(io.BytesIO):
+    """Bytes that raise OSError(EIO) once ``fail_after`` of them were read: a failing disk, or a broken connection."""
+
     def __init__(self, data, fail_after):
         super().__init__(data)
         self.fail_after = fail_after
@@ -205,5 +207,5 @@ class UnreadableStore(MemoryDeliveryStore):
 
     def _read_open(self, key):
         if key in self.unreadable:
-            return _FailingReader(self._get(key), self.unreadable[key])
+            return FailingReader(self._get(key), self.unreadable[key])
         return super()._read_open(key)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from deliveries.models import AssignmentGroup, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from tests.support.admin_fixtures import make_assignment, make_group, make_user
-from tests.support.store_faults import FailOnNthWriteStore
+from tests.support.store_faults import FailingReader, FailOnNthWriteStore
 
 BOUNDARY = "HandInTestBoundary"
 
@@ -28,20 +28,6 @@ def multipart(parts, boundary=BOUNDARY):
         out.write(data + b"\r\n")
     out.write(f"--{boundary}--\r\n".encode())
     return out.getvalue()
-
-
-class BrokenInput(io.BytesIO):
-    """A request body whose connection breaks after ``after`` bytes, as the WSGI server reports it."""
-
-    def __init__(self, data, after):
-        super().__init__(data)
-        self.after = after
-
-    def read(self, size=-1):
-        if self.tell() >= self.after:
-            raise OSError("Connection reset by peer")
-        size = self.after - self.tell() if size is None or size < 0 else min(size, self.after - self.tell())
-        return super().read(size)
 
 
 class HandInMixin:
@@ -298,7 +284,7 @@ class TestAllOrNothing(HandInMixin, TestCase):
     def test_client_disconnects(self):
         """The connection breaks in the second file: a clear page, and nothing kept (the first file neither)."""
         body = multipart([("files", "first.txt", b"1" * 5000), ("files", "second.txt", b"2" * 5000)])
-        response = self.post_stream(BrokenInput(body, len(body) - 2000), len(body))
+        response = self.post_stream(FailingReader(body, len(body) - 2000), len(body))
         self.assertEqual(response.status_code, 400)
         self.assertIn("the upload did not arrive whole", self.errors(response)[0].lower())
         self.assert_nothing_kept()
