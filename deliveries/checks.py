@@ -5,6 +5,7 @@ at its configuration and its root, but never reach over the network (``checkstor
 deliveries.E001  DELIVERY_STORE_BACKEND does not import, or is not a store class.
 deliveries.E002  The backend refuses its options.
 deliveries.E003  The store's root (or dbm file's directory) is missing or not writable.
+deliveries.E004  A hand-in limit (DELIVERY_UPLOAD_MAX_*) is not a whole number above 0.
 """
 
 import os
@@ -55,4 +56,20 @@ def check_deliverystore(app_configs=None, **kwargs):
         problem = _writable_dir_problem(directory, setting)
         if problem:
             errors.append(checks.Error(problem, hint=f"Set {setting}.", id="deliveries.E003"))
+    return errors
+
+
+@checks.register()
+def check_upload_limits(app_configs=None, **kwargs):
+    errors = []
+    for setting in ("DELIVERY_UPLOAD_MAX_FILE_SIZE", "DELIVERY_UPLOAD_MAX_FILES", "DELIVERY_UPLOAD_MAX_TOTAL_SIZE"):
+        value = getattr(settings, setting)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            errors.append(
+                checks.Error(
+                    f"{setting} = {value!r}: a hand-in limit must be a whole number above 0 (bytes, or files).",
+                    hint=f"Set {setting}, or leave it out for its default.",
+                    id="deliveries.E004",
+                )
+            )
     return errors

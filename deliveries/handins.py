@@ -35,9 +35,9 @@ __all__ = ["HandInCheck", "HandInFailed", "Refusal", "UploadLimits", "hand_in", 
 class UploadLimits:
     """What one hand-in may hold: the largest file, the number of files, all files together (bytes)."""
 
-    max_file_size: int = 1024**3
-    max_files: int = 100
-    max_total_size: int = 2 * 1024**3
+    max_file_size: int
+    max_files: int
+    max_total_size: int
 
     @classmethod
     def from_settings(cls):
