@@ -28,7 +28,7 @@ from .models import Delivery, FileMeta, remove_orphaned_bytes
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["HandInCheck", "HandInFailed", "Refusal", "UploadLimits", "hand_in", "shown_name"]
+__all__ = ["HandInCheck", "HandInFailed", "Refusal", "UploadLimits", "hand_in", "shown_name", "too_many_files"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,11 @@ def shown_name(name, limit=80):
     return shown if len(shown) <= limit else f"{shown[: limit - 1]}…"
 
 
+def too_many_files(limits):
+    """Why a file past the number of files one hand-in may hold is refused."""
+    return f"too many files: at most {limits.max_files} can be handed in at once."
+
+
 class HandInCheck:
     """
     Judges the files of one hand-in in the order they come: ``start(name)`` for each new file,
@@ -109,7 +114,7 @@ class HandInCheck:
             return self._refuse("another file of this hand-in has the same name.")
         self._names.add(cleaned)
         if self.files > self.limits.max_files:
-            return self._refuse(f"too many files: at most {self.limits.max_files} can be handed in at once.")
+            return self._refuse(too_many_files(self.limits))
         return None
 
     def grow(self, nbytes):

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import access
-from ..handins import HandInFailed, Refusal, UploadLimits, hand_in
+from ..handins import HandInFailed, Refusal, UploadLimits, hand_in, too_many_files
 from ..lateness import describe_duration
 from ..models import Delivery
 from .uploads import FIELD, prepare_hand_in_upload
@@ -73,9 +73,7 @@ class HandInViews:
         try:
             request.FILES  # read the body now, through the hand-in's handler  # noqa: B018
         except TooManyFilesSent:
-            return self._deliver_page(
-                request, group, [Refusal("", f"too many files: at most {limits.max_files} can be handed in at once.")]
-            )
+            return self._deliver_page(request, group, [Refusal("", too_many_files(limits))])
         except (MultiPartParserError, UnreadablePostError) as e:
             logger.warning("Hand-in for group %s not received whole: %s", group.pk, e)
             reason = "the upload did not arrive whole (the connection broke or the form was malformed); try again."
