@@ -55,10 +55,14 @@ def may_view(user, model):
     return sees_all(user, model) or is_examiner(user)
 
 
-def visible(user, queryset):
-    """``queryset`` narrowed to what ``user`` may see of its model (possibly nothing)."""
+def visible(user, queryset, rule_of=None):
+    """
+    ``queryset`` narrowed to what ``user`` may see of its model (possibly nothing). ``rule_of``
+    judges by another scoped model's global permissions: the groups of an assignment whose files
+    a user may download are ``visible(user, groups, rule_of=FileMeta)``.
+    """
     model = queryset.model
-    if sees_all(user, model):
+    if sees_all(user, rule_of or model):
         return queryset
     if not is_examiner(user):
         return queryset.none()
@@ -72,9 +76,9 @@ def visible(user, queryset):
     return queryset.filter(Exists(examined.filter(assignmentgroup_id=OuterRef(group_id))))
 
 
-def can_see(user, obj):
+def can_see(user, obj, rule_of=None):
     """May ``user`` see this one object (an Assignment, AssignmentGroup, Candidate, Delivery or FileMeta)?"""
-    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk), rule_of).exists()
 
 
 def is_administrator(user):

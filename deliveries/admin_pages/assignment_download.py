@@ -4,9 +4,10 @@ parameters, a page offering the choice (each group's last delivery, or every del
 each holds; with ``?deliveries=last`` or ``?deliveries=all``, the zip itself, streamed
 (``deliveries.serving.assignment_zip``).
 
-Access: active staff (``admin_view``); seeing files at all (``access.may_view`` on files, which
-examiners do for their own groups; 403 otherwise); seeing the assignment (404 otherwise). The zip
-holds only the groups the viewer may see, with names as the viewer may see them.
+Access follows the rule for files, since the zip is files' bytes: active staff (``admin_view``);
+seeing files at all (``access.may_view`` on files: the global view permission on files, or
+examining groups; 403 otherwise); seeing files of this assignment (404 otherwise). The zip holds
+only the groups whose files the viewer may see, with names as the viewer may see them.
 """
 
 import logging
@@ -51,7 +52,7 @@ class AssignmentDownloadViews:
         if not self.may_download(request):
             raise PermissionDenied("Downloading hand-ins needs the view permission on files.")
         assignment = self.get_object(request, unquote(object_id))
-        if assignment is None or not access.can_see(request.user, assignment):
+        if assignment is None or not access.can_see(request.user, assignment, rule_of=FileMeta):
             raise Http404(f"No assignment with id {object_id!r}.")
         choice = request.GET.get("deliveries")
         if choice is None:

@@ -1,9 +1,10 @@
 """
 Everything handed in for one assignment as one zip, streamed, for grading offline.
 
-The archive holds a folder per group the viewer may see (``deliveries.access``), named by the
-group and its students as the viewer may see them (on an anonymous assignment, for a viewer who
-does not see names, by candidate ids), and a manifest::
+The archive holds a folder per group whose files the viewer may see (``deliveries.access``, by
+the rule for files: every group with the global view permission on files, else the groups the
+viewer examines), named by the group and its students as the viewer may see them (on an
+anonymous assignment, for a viewer who does not see names, by candidate ids), and a manifest::
 
     inf1000.h2026.oblig1/
         group #3 - Amira Khan (amira.khan), Bo Li (bo.li)/     the last successful delivery's files
@@ -107,9 +108,9 @@ class AssignmentZip:
         return f"{self.top}-{'all' if self.every else 'last'}-deliveries.zip"
 
     def groups(self):
-        """The assignment's groups that the viewer may see, in the zip's order."""
+        """The assignment's groups whose files the viewer may see, in the zip's order."""
         groups = AssignmentGroup.objects.filter(assignment=self.assignment)
-        return access.visible(self.viewer, groups).order_by("name", "pk")
+        return access.visible(self.viewer, groups, rule_of=FileMeta).order_by("name", "pk")
 
     def deliveries(self, every=None):
         """The successful deliveries that go in the zip: every one, or each group's last."""

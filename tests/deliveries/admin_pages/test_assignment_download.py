@@ -87,10 +87,15 @@ class TestDownloadAccess(DownloadMixin, TestCase):
         everyone = {"Idle", "Team Rocket", "Twins", unnamed}
         cases = {
             "superuser": (self.superuser, 200, everyone),
-            "staff with global permissions": (
-                make_user("office", perms=["view_filemeta", "view_assignment", "view_assignmentgroup"]),
+            "staff with the global view permission on files": (
+                make_user("office", perms=["view_filemeta"]),
                 200,
                 everyone,
+            ),
+            "staff who see assignments and groups, not files": (
+                make_user("planner", perms=["view_assignment", "view_assignmentgroup"]),
+                403,
+                None,
             ),
             "examiner of a group": (self.made.examiner, 200, {"Team Rocket"}),
             "examiner of another group of the assignment": (self.made.other_examiner, 200, {unnamed}),
