@@ -1,6 +1,6 @@
 # make run   - set everything up, migrate, seed a demo, print the login, serve the admin
 # make test  - set everything up, lint, and run every test
-# make lint  - ruff check and ruff format --check over the whole tree
+# make lint  - ruff check and ruff format --check over the whole tree, mypy over factory/'s typed API
 # Both are idempotent: run them as often as you like.
 
 SHELL := /bin/bash
@@ -50,6 +50,7 @@ run: demo superuser
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Rewrite the tree the way `make lint` wants it.
 format: venv

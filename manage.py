@@ -14,8 +14,10 @@ def main():
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as e:
         # A misconfiguration is the operator's to fix: say what, without a traceback.
+        from deliveries.exit_status import ExitStatus
+
         sys.stderr.write(f"Configuration error: {e}\n")
-        sys.exit(2)
+        sys.exit(ExitStatus.COULD_NOT_RUN)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ def _seed_big_files(store, total_mib):
             writer.write(data)
         fm.checksum = hashlib.sha256(data).hexdigest()
     FileMeta.objects.bulk_update(rows, ["checksum"])
-    return [os.path.join(store.root, *_relpath(fm.pk)) for fm in rows]
+    root = store.health_facts().location  # the configured FsDeliveryStore's directory
+    return [os.path.join(root, *_relpath(fm.pk)) for fm in rows]
 
 
 def _relpath(pk):
@@ -151,7 +152,7 @@ def bench_light(store, count):
         assert report.ok and report.files == count, report.summary()
         return report
 
-    find = ["find", store.root, "-type", "f", "-printf", "%s %p\n"]
+    find = ["find", store.health_facts().location, "-type", "f", "-printf", "%s %p\n"]
     best = _best({"light": light, "find": lambda: subprocess.run(find, stdout=subprocess.DEVNULL, check=True)})
     seconds, listing = best["light"], best["find"]
     tracemalloc.start()

@@ -53,7 +53,7 @@ def print_table(title, headers, rows):
         print(
             "  ".join(
                 cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))
-            )
+            ).rstrip()
         )
         if n == 0:
             print("  ".join("-" * width for width in widths))

@@ -3,15 +3,15 @@ Admin for every model of the deliveries app: the registry of ModelAdmins.
 
 Navigation runs both ways along Subject > Period > Assignment > AssignmentGroup > Delivery >
 FileMeta: every list links each row to its parent and to its children's list. The views that show
-bytes live in deliveries/admin_views.py; the FileMeta list is built to stay fast at a million
+bytes live in deliveries/admin_pages/views.py; the FileMeta list is built to stay fast at a million
 rows (see FileMetaAdmin).
 """
 
-import mimetypes
 import re
 
 from django.contrib import admin
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,13 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 
+from . import access
 from .admin_pages.assignment_download import AssignmentDownloadViews
 from .admin_pages.handin import HandInViews
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
-from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
+from .admin_pages.scope import NameSearchMixin, ScopedAdminMixin, ScopedInlineMixin
+from .admin_pages.views import DeliveryViews, FileMetaViews, report_outcome, verify_many
+from .content_types import Family, types_of
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
@@ -60,6 +63,8 @@ class ParentListFilter(admin.RelatedFieldListFilter):
     """
     A related-object filter whose choices are named in one query: Period, Assignment and
     AssignmentGroup names include their parents', which the stock filter fetches one by one.
+    It offers only the parents of rows the user sees in the list (deliveries.access): an
+    examiner never reads another group's assignment, period or subject here.
     """
 
     name_relations = {
@@ -70,7 +75,9 @@ class ParentListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         model = field.related_model
-        queryset = model._default_manager.select_related(*self.name_relations.get(model._meta.model_name, []))
+        queryset = access.visible(request.user, model._default_manager.all(), [model_admin.model])
+        if relations := self.name_relations.get(model._meta.model_name):
+            queryset = queryset.select_related(*relations)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             queryset = queryset.order_by(*ordering)
@@ -105,10 +112,10 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AssignmentDownloadViews, admin.ModelAdmin):
+class AssignmentAdmin(AssignmentDownloadViews, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name", "period_link", "publishing_time", "first_deadline", "groups"]
     list_select_related = ["period__subject"]
-    list_filter = ["period__subject", ("period", ParentListFilter)]
+    list_filter = [("period__subject", ParentListFilter), ("period", ParentListFilter)]
     search_fields = ["short_name", "long_name", "period__short_name", "period__subject__short_name"]
 
     def get_urls(self):
@@ -123,18 +130,50 @@ class AssignmentAdmin(AssignmentDownloadViews, admin.ModelAdmin):
         return children_link(AssignmentGroup, "groups", assignment__id__exact=obj.pk)
 
 
-class CandidateInline(admin.TabularInline):
+class CandidateInline(ScopedInlineMixin, admin.TabularInline):
+    """
+    The group's students. Whoever may not see their names on this assignment (deliveries.access:
+    an anonymous one, seen by someone who is not an administrator) sees candidate ids only, and
+    cannot add, change or remove a student they cannot see.
+    """
+
     model = Candidate
     raw_id_fields = ["user"]
     extra = 0
 
+    def shows_names(self, request, group):
+        return group is None or access.shows_names(request.user, group.assignment)
+
+    def get_fields(self, request, obj=None):
+        if not self.shows_names(request, obj):
+            return ["candidate_id"]
+        if not self.has_change_permission(request, obj):
+            return ["student", "candidate_id"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if not self.shows_names(request, obj) or not self.has_change_permission(request, obj):
+            return ["student", "candidate_id"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self.shows_names(request, obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.shows_names(request, obj) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="Student")
+    def student(self, obj):
+        return access.user_label(obj.user)
+
 
 @admin.register(AssignmentGroup)
-class AssignmentGroupAdmin(HandInViews, admin.ModelAdmin):
+class AssignmentGroupAdmin(HandInViews, ScopedAdminMixin, NameSearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "assignment_link", "candidate_list", "deliveries"]
     list_select_related = ["assignment__period__subject"]
     list_filter = [("assignment__period", ParentListFilter), ("assignment", ParentListFilter)]
     search_fields = ["name", "=candidate_set__candidate_id", "candidates__username", "=examiners__username"]
+    name_search_fields = ["candidates__username"]
     inlines = [CandidateInline]
     raw_id_fields = ["examiners", "assignment"]
     readonly_fields = ["deliveries"]
@@ -158,7 +197,7 @@ class AssignmentGroupAdmin(HandInViews, admin.ModelAdmin):
         return children_link(Delivery, "deliveries", assignment_group__id__exact=obj.pk) if obj.pk else "-"
 
 
-class FileMetaInline(admin.TabularInline):
+class FileMetaInline(ScopedInlineMixin, admin.TabularInline):
     """A delivery's files, read-only, each linking to its own page (preview, download, verify)."""
 
     model = FileMeta
@@ -188,8 +227,18 @@ class FileMetaInline(admin.TabularInline):
         return format_html('<a href="{}">download</a>', reverse("admin:deliveries_filemeta_download", args=[obj.pk]))
 
 
+def deliverer_column(viewer):
+    """The "delivered by" column of the delivery list, as ``viewer`` may see who it was (deliveries.access)."""
+
+    @admin.display(description="delivered by", ordering="delivered_by")
+    def delivered_by(delivery):
+        return access.person_label(viewer, delivery.delivered_by, delivery.assignment_group)
+
+    return delivered_by
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
+class DeliveryAdmin(ScopedAdminMixin, NameSearchMixin, DeliveryViews, admin.ModelAdmin):
     list_display = ["__str__", "group_link", "number", "time_of_delivery", "delivered_by", "successful", "files"]
     list_select_related = ["assignment_group__assignment__period__subject", "delivered_by"]
     list_filter = [
@@ -198,6 +247,7 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
         ("assignment_group__assignment", ParentListFilter),
     ]
     search_fields = ["=assignment_group__candidate_set__candidate_id", "=delivered_by__username"]
+    name_search_fields = ["=delivered_by__username"]
     date_hierarchy = "time_of_delivery"
     raw_id_fields = ["delivered_by"]
     # A delivery's group and number come from Delivery.begin(), which numbers it race-free; moving
@@ -213,6 +263,34 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
         # Deliveries are handed in through Delivery.begin()/add_file(), never typed into a form.
         return False
 
+    def get_queryset(self, request):
+        # The group's candidates name who handed in (access.person_label): one query for a whole page.
+        candidates = Prefetch("assignment_group__candidate_set", Candidate.objects.select_related("user"))
+        return super().get_queryset(request).prefetch_related(candidates)
+
+    def get_list_display(self, request):
+        return [
+            deliverer_column(request.user) if name == "delivered_by" else name
+            for name in super().get_list_display(request)
+        ]
+
+    def hides_names(self, request, obj):
+        return obj is not None and not access.shows_names(request.user, obj.assignment_group.assignment)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.hides_names(request, obj):
+            return fields
+        # On an anonymous assignment, who handed in is their candidate id (and cannot be edited).
+        fields = [name for name in fields if name != "delivered_by_masked"]
+        if "delivered_by" not in fields:
+            return [*fields, "delivered_by_masked"]
+        return ["delivered_by_masked" if name == "delivered_by" else name for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "delivered_by_masked"] if self.hides_names(request, obj) else readonly
+
     def get_urls(self):
         return self.byte_urls() + super().get_urls()
 
@@ -227,61 +305,28 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
     def files(self, obj):
         return children_link(FileMeta, "files", delivery__id__exact=obj.pk) if obj.pk else "-"
 
+    @admin.display(description="Delivered by")
+    def delivered_by_masked(self, obj):
+        # Shown only to viewers who may not see names here (get_fields), so it is drawn as anyone
+        # without names sees it: the candidate id.
+        return access.person_label(AnonymousUser(), obj.delivered_by, obj.assignment_group)
+
     @admin.action(description="Verify the files of the selected deliveries", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        filemetas = FileMeta.objects.filter(delivery__in=queryset).order_by("pk")
+        filemetas = access.visible(request.user, FileMeta.objects.filter(delivery__in=queryset)).order_by("pk")
         report_outcome(self, request, verify_many(filemetas.iterator()))
-
-
-def _text_types():
-    known = {t for t in mimetypes.types_map.values() if t.startswith("text/")} | set(mimetypes.common_types.values())
-    return sorted(
-        {t for t in known if t.startswith("text/")}
-        | {
-            "text/markdown",
-            "text/x-python",
-            "text/x-c",
-            "text/x-java",
-            "text/x-sh",
-            "application/json",
-            "application/xml",
-            "application/x-sh",
-            "application/javascript",
-        }
-    )
 
 
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
     """
-    Filter by the kind of file. Each family is an IN list of exact types, never a LIKE or a range:
-    the database can then walk the (created, id) index and keep the list's order, instead of
-    sorting every matching row.
+    Filter by the kind of file (``deliveries.content_types``' families). Each family is an IN list
+    of exact types, never a LIKE or a range: the database can then walk the (created, id) index
+    and keep the list's order, instead of sorting every matching row.
     """
 
     title = "content type"
     parameter_name = "type"
-    families = {
-        "text": ("Text and source code", _text_types()),
-        "image": (
-            "Images",
-            ["image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/svg+xml"],
-        ),
-        "pdf": ("PDF", ["application/pdf"]),
-        "archive": (
-            "Archives",
-            [
-                "application/zip",
-                "application/gzip",
-                "application/x-tar",
-                "application/x-7z-compressed",
-                "application/java-archive",
-                "application/x-rar-compressed",
-                "application/x-bzip2",
-                "application/x-xz",
-            ],
-        ),
-        "other": ("Other binary", ["application/octet-stream"]),
-    }
+    families = {f.value: (f.label, types_of(f)) for f in Family}
 
     def lookups(self, request, model_admin):
         return [(key, label) for key, (label, _) in self.families.items()]
@@ -292,7 +337,7 @@ class ContentTypeFamilyFilter(admin.SimpleListFilter):
 
 
 @admin.register(FileMeta)
-class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
+class FileMetaAdmin(ScopedAdminMixin, FileMetaViews, admin.ModelAdmin):
     """
     Files: read-only metadata plus their bytes (preview, download, verify).
 
@@ -360,8 +405,12 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
             if CHECKSUM_RE.fullmatch(word.lower()):
                 queryset = queryset.filter(checksum=word.lower())
                 continue
+            # A username counts only where the user may see names (not on others' anonymous assignments).
             groups = list(
-                Candidate.objects.filter(Q(candidate_id=word) | Q(user__username=word))
+                Candidate.objects.filter(
+                    Q(candidate_id=word)
+                    | Q(user__username=word) & access.names_visible(request.user, access.GROUP_PATHS["candidate"])
+                )
                 .values_list("assignment_group_id", flat=True)
                 .distinct()
             )
@@ -385,7 +434,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         filemeta = self.get_object(request, object_id)
         if filemeta is not None and self.has_view_or_change_permission(request, filemeta):
-            extra_context["can_view_bytes"] = can_view_bytes(request.user)
+            extra_context["can_view_bytes"] = access.can_see_bytes(request.user, filemeta)
             if extra_context["can_view_bytes"]:
                 extra_context.update(self.preview_context(request, filemeta))
         return super().change_view(request, object_id, form_url, extra_context)

@@ -133,7 +133,9 @@ class Candidate(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment_group", "user"], name="candidate_unique_user")]
 
     def __str__(self):
-        return self.candidate_id or str(self.user)
+        # Never the student's name: this is what the group's history records and shows to its
+        # examiners, also on an anonymous assignment. Names come from access.student_label.
+        return self.candidate_id or f"candidate #{self.pk}"
 
 
 def effective_deadline_expression(group_path="assignment_group"):

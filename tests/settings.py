@@ -21,6 +21,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # factory/'s test models (tests/factoryapp), and a second database for its `_using=` tests: always
 # a SQLite file, also when DATABASE_URL points the default database at PostgreSQL.
 INSTALLED_APPS += ["tests.factoryapp"]
+# The app label of the models the examples in docs/ define (tests/test_docs.py); no tables of its own.
+INSTALLED_APPS += ["tests.docsapp"]
 # tests.factoryapp.Article.nullable_tags: django_factory reads null=True on an M2M as "none".
 SILENCED_SYSTEM_CHECKS = ["fields.W340"]
 DATABASES["other"] = {  # noqa: F405

@@ -9,6 +9,7 @@ import math
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from ..exit_status import ExitStatus
 from ..models import StoreCheckRun
 
 __all__ = ["StoreCheckRunAdmin", "chart_bars"]
@@ -20,7 +21,7 @@ BAR_GAP = 4
 
 
 def _outcome(run):
-    return "unavailable" if run.exit_code == 2 else "ok" if run.ok else "failed"
+    return "unavailable" if run.exit_code == ExitStatus.COULD_NOT_RUN else "ok" if run.ok else "failed"
 
 
 def chart_bars(runs):
@@ -35,7 +36,7 @@ def chart_bars(runs):
     bars = []
     for i, run in enumerate(runs):
         height = 4 + (CHART_HEIGHT - 4) * math.log1p(run.problems_total) / scale if run.problems_total else 4
-        if run.exit_code == 2:
+        if run.exit_code == ExitStatus.COULD_NOT_RUN:
             height = CHART_HEIGHT
         bars.append(
             {

@@ -3,13 +3,13 @@ The admin's extra views: everything that shows stored bytes (download, preview, 
 thumbnail, the delivery's zip, the comparison of two deliveries) and "verify now".
 
 Each view is mounted by a ModelAdmin (deliveries/admin.py) through ``admin_site.admin_view``, so
-anonymous users and inactive or non-staff users are sent to the login page. Every view then
-requires the view (or change) permission on FileMeta and answers 403 without it. Missing or
-unreadable bytes give a clear page, never a server error.
+anonymous users and inactive or non-staff users are sent to the login page. Who may see which
+bytes is ``deliveries.access``'s to say: a user who may see no bytes at all, or not the object's
+model, gets a 403; an object outside what the user sees (another group's, for an examiner) a 404,
+as one that does not exist. Missing or unreadable bytes give a clear page, never a server error.
 """
 
 import logging
-from collections import Counter
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -20,50 +20,30 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from ..integrity import verify_filemeta
+from .. import access
+from ..integrity import Outcome, VerificationTally, failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
+from ..serving.headers import untrusted_bytes
 from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes", "report_outcome", "verify_many"]
-
-
-def can_view_bytes(user):
-    """May ``user`` see stored bytes? Active staff with the view or change permission on FileMeta."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.has_perm("deliveries.view_filemeta") or user.has_perm("deliveries.change_filemeta"))
-    )
-
-
-def _require_bytes_permission(request):
-    if not can_view_bytes(request.user):
-        raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome", "verify_many"]
 
 
 def verify_many(filemetas):
-    """Verify every FileMeta of ``filemetas`` (an iterable); return a Counter of their new statuses."""
-    outcome = Counter()
+    """Verify every FileMeta of ``filemetas`` (an iterable), recording each outcome; return the VerificationTally."""
+    tally = VerificationTally()
     for filemeta in filemetas:
-        outcome[verify_filemeta(filemeta).status] += 1
-    return outcome
+        tally.add(verify_filemeta(filemeta))
+    return tally
 
 
-def describe_outcome(outcome):
-    """ "3 intact, 1 missing, 0 corrupt" from a Counter of statuses."""
-    parts = [f"{outcome.get(status, 0)} {status}" for status in ("intact", "missing", "corrupt")]
-    return ", ".join(parts)
-
-
-def report_outcome(model_admin, request, outcome):
-    """Tell the user how a verification went, as an admin message of the right level."""
-    total = sum(outcome.values())
-    text = f"Verified {total} file{'s' if total != 1 else ''}: {describe_outcome(outcome)}."
-    level = messages.SUCCESS if outcome.get("intact", 0) == total else messages.WARNING
-    model_admin.message_user(request, text, level)
+def report_outcome(model_admin, request, tally):
+    """Tell the user how a verification of many files went, as an admin message of the right level."""
+    level = messages.SUCCESS if tally.all_intact else messages.WARNING
+    model_admin.message_user(request, tally.summary(), level)
 
 
 def _unavailable(request, model_admin, obj, reason, status):
@@ -84,7 +64,7 @@ def _unavailable(request, model_admin, obj, reason, status):
 def _store_failed(request, model_admin, obj, error):
     """The store failed (I/O error, server unreachable): a 503 page that says so, never a 500."""
     logger.exception("Could not read the bytes of %s %s", obj._meta.model_name, obj.pk)
-    return _unavailable(request, model_admin, obj, f"The store could not be read: {error.strerror or error}.", 503)
+    return _unavailable(request, model_admin, obj, f"The store could not be read: {failure_reason(error)}.", 503)
 
 
 def _missing_reason(filemeta):
@@ -98,16 +78,22 @@ class BytesViewsMixin:
     """What every byte view of a ModelAdmin starts with."""
 
     def has_verify_permission(self, request):
-        """The "verify" action permission: reading files' bytes needs the file permission too."""
-        return can_view_bytes(request.user) and self.has_view_or_change_permission(request)
+        """The "verify" action permission: reading files' bytes needs access to bytes too (the rows are the user's own)."""
+        return access.may_see_bytes(request.user) and self.has_view_or_change_permission(request)
 
     def get_object_showing_bytes(self, request, object_id):
-        """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
-        _require_bytes_permission(request)
-        obj = self.get_object(request, unquote(object_id))
+        """
+        The object, after the checks every byte view makes: may the user see bytes at all, and
+        this model (403)? Is the object among what they see (404)? Its bytes too (403)?
+        """
+        if not access.may_see_bytes(request.user):
+            raise PermissionDenied("Seeing delivered bytes needs the view permission on files, or examining the group.")
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))  # get_queryset holds only what the user sees
         if obj is None:
             raise Http404(f"No {self.opts.verbose_name} with id {object_id!r}.")
-        if not self.has_view_or_change_permission(request, obj):
+        if not access.can_see_bytes(request.user, obj):
             raise PermissionDenied
         return obj
 
@@ -170,7 +156,7 @@ class FileMetaViews(BytesViewsMixin):
             context["preview_error"] = _missing_reason(filemeta)
         except OSError as e:
             logger.exception("Could not read the bytes of file %s", filemeta.pk)
-            context["preview_error"] = f"The store could not be read: {e.strerror or e}."
+            context["preview_error"] = f"The store could not be read: {failure_reason(e)}."
         return context
 
     def preview_image_view(self, request, object_id):
@@ -184,24 +170,28 @@ class FileMetaViews(BytesViewsMixin):
             return _unavailable(request, self, filemeta, str(e), 415)
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
-        response = HttpResponse(png, content_type="image/png")
-        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
-            response[name] = value
+        response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
         response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
         return response
 
     def verify_view(self, request, object_id):
-        """POST: re-read the bytes, check size and SHA-256, record and report the outcome."""
+        """
+        POST: re-read the bytes, check size and SHA-256, record and report the outcome. A read that
+        fails records nothing: the message says why, and the file keeps its status.
+        """
         filemeta = self.get_object_showing_bytes(request, object_id)
         result = verify_filemeta(filemeta)
         if result.ok:
-            self.message_user(
-                request, f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
+            text, level = f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
+        elif result.outcome == Outcome.UNREADABLE:
+            text = (
+                f"Could not verify {filemeta.filename}: {result.describe()}. Its recorded status "
+                f"({filemeta.get_status_display()}) is unchanged; verify it again later."
             )
+            level = messages.WARNING
         else:
-            self.message_user(
-                request, f"Verified {filemeta.filename}: {result.status} ({result.detail}).", messages.ERROR
-            )
+            text, level = f"Verified {filemeta.filename}: {result.describe()}.", messages.ERROR
+        self.message_user(request, text, level)
         return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
 
     def byte_urls(self):
@@ -228,6 +218,13 @@ class FileMetaViews(BytesViewsMixin):
 class DeliveryViews(BytesViewsMixin):
     """The zip of a delivery and its comparison with the previous one; mixed into DeliveryAdmin."""
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The delivery's page links to its zip and comparison for those who may see its bytes."""
+        extra_context = dict(extra_context or {})
+        delivery = self.get_object(request, unquote(object_id))
+        extra_context["can_view_bytes"] = delivery is not None and access.can_see_bytes(request.user, delivery)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def zip_view(self, request, object_id):
         """All files of the delivery as one zip, streamed; a clear page if any bytes are missing."""
         delivery = self.get_object_showing_bytes(request, object_id)
@@ -249,8 +246,7 @@ class DeliveryViews(BytesViewsMixin):
             return TemplateResponse(request, "admin/deliveries/delivery/zip_missing.html", context, status=404)
         response = StreamingHttpResponse(zipstream.iter_zip(members, store), content_type="application/zip")
         response["Content-Disposition"] = content_disposition_header(True, f"{zipstream.folder_name(delivery)}.zip")
-        for name, value in downloads.UNTRUSTED_BYTES_HEADERS.items():
-            response[name] = value
+        untrusted_bytes(response)
         logger.info("download: zip of delivery %s (%d files) by user %s", delivery.pk, len(members), request.user.pk)
         return response
 

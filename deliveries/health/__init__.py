@@ -8,7 +8,7 @@ Three levels, after Ceph's scrub/deep-scrub and restic's check/--read-data:
   over the FileMeta rows: MISSING, SIZE_MISMATCH, ORPHAN and the store's leftovers
   (TEMP_LEFTOVER, SYMLINK, STRAY). No per-row round trips.
 * ``deep``: the light check, then read every byte and recompute its SHA-256 (HASH_MISMATCH,
-  UNREADABLE), ``jobs`` files at a time.
+  UNREADABLE), ``jobs`` files at a time, through the one verification (``deliveries.integrity``).
 
 Problems carry stable codes. Errors fail a check; orphans (ORPHAN, TEMP_LEFTOVER, STRAY) are
 reported but fail it only on request, as ``git fsck`` treats dangling objects. Orphans and
@@ -18,7 +18,6 @@ A store that cannot be listed or probed at all raises ``CheckUnavailable``; noth
 repairs on its own (``delete_orphans`` is a separate, explicit call).
 """
 
-from ..integrity import hash_key
 from .check import check_store, probe
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
@@ -35,7 +34,6 @@ __all__ = [
     "deletable_orphans",
     "delete_orphans",
     "filemeta_id",
-    "hash_key",
     "probe",
     "record_run",
     "record_statuses",

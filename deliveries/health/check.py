@@ -1,7 +1,6 @@
 """The runs: the probe, and the light pass over the listing and the rows (with the deep pass on top)."""
 
 import logging
-import os
 import time
 import uuid
 
@@ -29,10 +28,11 @@ def _old_enough(modified, now, min_age):
 
 
 def _list_store(store, shard):
-    """One pass over the listing and the leftovers; CheckUnavailable when the store cannot be listed."""
-    root = getattr(store, "root", None)
-    if root is not None and os.path.lexists(root) and not os.path.isdir(root):
-        raise CheckUnavailable(f"Cannot check {store.describe()}: its root is not a directory.")
+    """
+    One pass over the listing and the leftovers. CheckUnavailable when the store cannot be listed,
+    or when the listing proves nothing: the place the store writes to is not there (a wrong
+    setting), so every recorded file would look missing.
+    """
     try:
         objects = {obj.key: obj for obj in store.iter_objects() if shard is None or shard.owns(obj.key)}
         leftovers = [lo for lo in store.iter_leftovers() if shard is None or shard.owns(lo.name)]
@@ -40,11 +40,15 @@ def _list_store(store, shard):
         # The message says what failed; the traceback is for whoever turns on debug logging.
         logger.debug("Listing %s failed", store.describe(), exc_info=True)
         raise CheckUnavailable(f"Cannot list {store.describe()}: {type(e).__name__}: {e}") from e
-    if root is not None and not os.path.isdir(root) and _rows(shard).exists():
-        raise CheckUnavailable(
-            f"Cannot check {store.describe()}: its root does not exist, yet files are recorded "
-            "(is DELIVERY_STORE_ROOT right?)."
-        )
+    facts = store.health_facts()
+    if facts.exists is False:
+        if facts.writable is False:
+            raise CheckUnavailable(f"Cannot check {store.describe()}: {facts.problem}")
+        if _rows(shard).exists():
+            raise CheckUnavailable(
+                f"Cannot check {store.describe()}: its {facts.kind} does not exist, yet files are recorded "
+                f"(is {facts.setting or 'its configuration'} right?)."
+            )
     return objects, leftovers
 
 

@@ -1,33 +1,30 @@
 """The deep pass: read every byte of a file back and recompute its SHA-256, on several threads."""
 
-import logging
 import queue
 import threading
 
 from django.db import connections
 
-from ..integrity import READ_SIZE, hash_key
-from ..stores import DeliveryStoreFileNotFound
+from ..integrity import READ_SIZE, Outcome, verify
 from .report import Code, Problem
 
-logger = logging.getLogger("deliveries.health")
+_CORRUPT_CODE = {"size": Code.SIZE_MISMATCH, "sha256": Code.HASH_MISMATCH}
 
 
 def _verify(store, pk, size, checksum, buffer):
-    """Return (bytes read, Problem or None) for one row whose object the listing showed."""
+    """
+    Return (bytes read, Problem or None) for one row whose object the listing showed: the one
+    verification's outcome as a problem code (UNREADABLE leaves the row's status alone).
+    """
     key = str(pk)
-    try:
-        got_size, got_checksum = hash_key(store, key, buffer)
-    except DeliveryStoreFileNotFound:
+    result = verify(store, key, size, checksum, buffer)
+    if result.outcome == Outcome.INTACT:
+        return result.size, None
+    if result.outcome == Outcome.MISSING:
         return 0, Problem(Code.MISSING, key, pk, "listed, but gone when read")
-    except Exception as e:
-        logger.debug("Reading %s from %s failed", key, store.describe(), exc_info=True)
-        return 0, Problem(Code.UNREADABLE, key, pk, f"{type(e).__name__}: {e}")
-    if got_size != size:
-        return got_size, Problem(Code.SIZE_MISMATCH, key, pk, f"read {got_size} bytes, recorded {size}")
-    if got_checksum != checksum:
-        return got_size, Problem(Code.HASH_MISMATCH, key, pk, f"SHA-256 {got_checksum}, recorded {checksum}")
-    return got_size, None
+    if result.outcome == Outcome.UNREADABLE:
+        return 0, Problem(Code.UNREADABLE, key, pk, result.detail)
+    return result.size, Problem(_CORRUPT_CODE[result.differs], key, pk, result.detail)
 
 
 class Hasher:

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from ..exit_status import ExitStatus
 from ..models import FileMeta, StoreCheckRun
 from .report import Code
 
@@ -42,7 +43,7 @@ def record_run(report):
 
 
 def record_unavailable(level, backend, store, error, started, options=None):
-    """Save a run that could not check its store (exit code 2)."""
+    """Save a run that could not check its store (ExitStatus.COULD_NOT_RUN)."""
     return StoreCheckRun.objects.create(
         started=started,
         finished=timezone.now(),
@@ -51,6 +52,6 @@ def record_unavailable(level, backend, store, error, started, options=None):
         store=store,
         options=options or {},
         ok=False,
-        exit_code=2,
+        exit_code=ExitStatus.COULD_NOT_RUN,
         error=str(error),
     )

@@ -5,6 +5,8 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from ..exit_status import ExitStatus
+
 __all__ = ["CheckReport", "CheckUnavailable", "Code", "Problem", "Shard", "filemeta_id"]
 
 MiB = 1024 * 1024
@@ -116,7 +118,7 @@ class CheckReport:
 
     @property
     def exit_code(self):
-        return 0 if self.ok else 1
+        return ExitStatus.OK if self.ok else ExitStatus.PROBLEMS
 
     def summary(self):
         mib_s = self.bytes_read / MiB / self.seconds if self.seconds else 0.0

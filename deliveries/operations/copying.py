@@ -2,10 +2,10 @@
 Copy the bytes of every FileMeta from one DeliveryStore into another (``manage.py copystore``).
 
 The source is only ever read. Each file is streamed through a SHA-256 on its way out (bytes that
-no longer match their FileMeta are not copied at all) and read back from the target on arrival;
-a copy whose size or SHA-256 differs from the FileMeta is removed from the target and reported.
-A file the target already holds intact is skipped, so an interrupted run resumes where it
-stopped. Files are copied by ``jobs`` threads; the rows are read by the calling thread, and a
+no longer match their FileMeta are not copied at all) and read back from the target on arrival
+through the one verification (``deliveries.integrity.verify``): a copy that is not intact is
+removed from the target and reported. A file the target already holds intact is skipped, so an
+interrupted run resumes where it stopped. Files are copied by ``jobs`` threads; the rows are read by the calling thread, and a
 database-backed store's connections in a worker thread are closed after each file.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connections
 from django.db.models import Sum
 
+from ..integrity import Outcome, verify_filemeta
 from ..models import FileMeta
 from ..stores import DeliveryStoreFileNotFound
 
@@ -56,26 +57,9 @@ class CopyReport:
             self.copied_bytes += filemeta.size
 
 
-def _digest(chunks):
-    digest, size = hashlib.sha256(), 0
-    for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _matches(filemeta, size, checksum):
-    return size == filemeta.size and checksum == filemeta.checksum
-
-
-def holds_intact(store, filemeta):
-    """True when ``store`` has the bytes of ``filemeta`` with its recorded size and SHA-256."""
-    try:
-        if store.size(filemeta) != filemeta.size:
-            return False
-        return _matches(filemeta, *_digest(store.iter_chunks(filemeta)))
-    except DeliveryStoreFileNotFound:
-        return False
+def _verify_copy(target, filemeta):
+    """The one verification of ``target``'s copy of ``filemeta``; nothing is recorded on the row."""
+    return verify_filemeta(filemeta, store=target, save=False)
 
 
 class _SourceMismatch(Exception):
@@ -90,7 +74,7 @@ def _stream(source, target, filemeta):
             digest.update(chunk)
             size += len(chunk)
             writer.write(chunk)
-        if not _matches(filemeta, size, digest.hexdigest()):
+        if size != filemeta.size or digest.hexdigest() != filemeta.checksum:
             # Raising inside the with aborts the writer: the target keeps nothing of it.
             raise _SourceMismatch(f"the source's bytes ({size} bytes) differ from the recorded size and SHA-256")
 
@@ -102,12 +86,15 @@ def copy_one(source, target, filemeta, dry_run=False):
         return CopyFailure(filemeta.pk, filemeta.filename, reason)
 
     try:
-        if holds_intact(target, filemeta):
+        present = _verify_copy(target, filemeta)
+        if present.ok:
             return SKIPPED
+        if present.outcome == Outcome.UNREADABLE:
+            return failure(f"could not read the target's copy: {present.detail}")
         if dry_run:
             return WOULD_COPY if source.exists(filemeta) else failure("missing in the source")
-        if target.exists(filemeta):
-            target.remove(filemeta)  # not intact (checked above); a create-only target would refuse a rewrite
+        if present.outcome == Outcome.CORRUPT:
+            target.remove(filemeta)  # a create-only target would refuse a rewrite
         _stream(source, target, filemeta)
     except DeliveryStoreFileNotFound:
         return failure("missing in the source")
@@ -115,14 +102,15 @@ def copy_one(source, target, filemeta, dry_run=False):
         return failure(f"{e}; run checkstore on the source")
     except Exception as e:  # one file's trouble (a network error, a full disk) must not stop the others
         return failure(f"{type(e).__name__}: {e}")
-    try:
-        arrived = holds_intact(target, filemeta)
-    except Exception as e:
-        arrived, reason = False, f"could not read the copy back: {e}"
-    else:
-        reason = "the copy read back from the target differs in size or SHA-256; removed"
-    if arrived:
+    arrived = _verify_copy(target, filemeta)
+    if arrived.ok:
         return COPIED
+    if arrived.outcome == Outcome.UNREADABLE:
+        reason = f"could not read the copy back: {arrived.detail}"
+    elif arrived.outcome == Outcome.MISSING:
+        reason = "the copy was not in the target when read back"
+    else:
+        reason = f"the copy read back from the target differs in size or SHA-256; removed ({arrived.detail})"
     try:
         target.remove(filemeta)
     except Exception:

@@ -110,7 +110,7 @@ class AssignmentZip:
     def groups(self):
         """The assignment's groups whose files the viewer may see, in the zip's order."""
         groups = AssignmentGroup.objects.filter(assignment=self.assignment)
-        return access.visible(self.viewer, groups, rule_of=FileMeta).order_by("name", "pk")
+        return access.visible(self.viewer, groups, models=[FileMeta]).order_by("name", "pk")
 
     def deliveries(self, every=None):
         """The successful deliveries that go in the zip: every one, or each group's last."""

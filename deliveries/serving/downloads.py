@@ -16,8 +16,10 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header, http_date
 
+from ..content_types import ANNOUNCED_AS_IS, OCTET_STREAM, normalize
 from ..models import FileMeta
 from ..stores import DeliveryStoreFileNotFound
+from .headers import untrusted_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -31,34 +33,6 @@ __all__ = [
     "presigned_redirect",
     "safe_content_type",
 ]
-
-# Types a browser may be told; anything else (HTML, SVG, XML, scripts...) goes out as opaque bytes.
-SAFE_CONTENT_TYPES = frozenset(
-    {
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "application/pdf",
-        "application/zip",
-        "application/json",
-        "text/plain",
-        "text/csv",
-        "text/markdown",
-        "text/x-python",
-    }
-)
-
-# Headers every response carrying stored bytes gets: never sniffed, never run as a page, never
-# shared with another origin or a shared cache.
-UNTRUSTED_BYTES_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox; default-src 'none'",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    # private: only the staff member's own browser keeps a copy; no-cache: it revalidates with the
-    # ETag, so a 304 saves the transfer but never a permission check.
-    "Cache-Control": "private, no-cache",
-}
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -98,8 +72,8 @@ def etag_for(filemeta):
 
 def safe_content_type(content_type):
     """The Content-Type to announce for stored bytes: allow-listed, else application/octet-stream."""
-    content_type = (content_type or "").split(";")[0].strip().lower()
-    return content_type if content_type in SAFE_CONTENT_TYPES else "application/octet-stream"
+    content_type = normalize(content_type)
+    return content_type if content_type in ANNOUNCED_AS_IS else OCTET_STREAM
 
 
 def parse_range(header, size):
@@ -178,10 +152,7 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
     etag = etag_for(filemeta)
     common = {"ETag": etag, "Accept-Ranges": "bytes", "Last-Modified": http_date(filemeta.created.timestamp())}
     if _etag_matches(request.headers.get("If-None-Match"), etag):
-        response = HttpResponseNotModified()
-        for name, value in {**common, **UNTRUSTED_BYTES_HEADERS}.items():
-            response[name] = value
-        return response
+        return untrusted_bytes(HttpResponseNotModified(), common)
 
     byte_range = None
     if request.method in ("GET", "HEAD") and _if_range_allows(request.headers.get("If-Range"), etag):
@@ -190,9 +161,7 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
         except RangeNotSatisfiable:
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{filemeta.size}"
-            for name, value in {**common, **UNTRUSTED_BYTES_HEADERS}.items():
-                response[name] = value
-            return response
+            return untrusted_bytes(response, common)
 
     start, length = (byte_range.first, byte_range.length) if byte_range else (0, filemeta.size)
     content_type = content_type or safe_content_type(filemeta.content_type)
@@ -209,8 +178,7 @@ def download_response(request, filemeta, *, store=None, as_attachment=True, cont
     if byte_range:
         response["Content-Range"] = byte_range.content_range()
     response["Content-Disposition"] = content_disposition_header(as_attachment, filemeta.filename)
-    for name, value in {**common, **UNTRUSTED_BYTES_HEADERS}.items():
-        response[name] = value
+    untrusted_bytes(response, common)
     logger.info(
         "download: file %s (sha256 %s) by user %s, bytes %s",
         filemeta.pk,

@@ -9,7 +9,8 @@ Show a FileMeta's bytes the way a person wants to see them, safely.
   central directory, without unpacking anything;
 - anything else: a hex dump in pages of ``HEX_PAGE`` bytes.
 
-HTML, SVG, XML and other active content are shown as highlighted source text, never rendered.
+Which types are text and which images are decoded is ``deliveries.content_types``' table. HTML,
+SVG, XML and other active content are shown as highlighted source text, never rendered.
 Bytes are read through the store with bounded ranged reads.
 """
 
@@ -26,6 +27,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename, get_lexer_for_mimetype
 from pygments.util import ClassNotFound
 
+from ..content_types import OCTET_STREAM, RASTER_FORMATS, is_text, normalize
 from ..models import FileMeta
 
 __all__ = [
@@ -51,19 +53,6 @@ THUMBNAIL_SIZE = (1024, 1024)
 ARCHIVE_MAX_ENTRIES = 100_000
 ARCHIVE_MAX_DIRECTORY = 16 * 1024 * 1024
 ARCHIVE_MEMBERS = 1000
-
-RASTER_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
-# Types that are text whatever their top-level type says.
-TEXT_TYPES = {
-    "application/json",
-    "application/javascript",
-    "application/x-sh",
-    "application/x-python-code",
-    "application/xml",
-    "application/x-yaml",
-    "application/toml",
-    "image/svg+xml",  # active content: shown as its source, never as an image
-}
 
 _FORMATTER = HtmlFormatter(cssclass="highlight", linenos="table", wrapcode=True)
 
@@ -95,12 +84,12 @@ def preview_kind(filemeta, head=b""):
     """
     if filemeta.size == 0:
         return "empty"
-    content_type = (filemeta.content_type or "").split(";")[0].strip().lower()
-    if content_type in RASTER_TYPES:
+    content_type = normalize(filemeta.content_type)
+    if content_type in RASTER_FORMATS:
         return "image"
-    if content_type.startswith("text/") or content_type in TEXT_TYPES or content_type.endswith(("+xml", "+json")):
+    if is_text(content_type):
         return "text"
-    if content_type == "application/octet-stream" and head and _looks_like_text(head):
+    if content_type == OCTET_STREAM and head and _looks_like_text(head):
         return "text"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # zip, and the formats built on it
         return "archive"
@@ -258,7 +247,7 @@ def image_thumbnail(filemeta, store=None):
     from PIL import Image, UnidentifiedImageError
 
     store = store or FileMeta.deliverystore
-    expected = RASTER_TYPES.get((filemeta.content_type or "").split(";")[0].strip().lower())
+    expected = RASTER_FORMATS.get(normalize(filemeta.content_type))
     if expected is None:
         raise ImagePreviewError("Only PNG, JPEG, GIF and WebP images are previewed.")
     with store.read_open(filemeta) as reader, warnings.catch_warnings():

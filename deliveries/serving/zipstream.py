@@ -21,6 +21,7 @@ import unicodedata
 import zipfile
 from datetime import UTC, datetime
 
+from ..content_types import is_text
 from ..models import FileMeta
 from ..stores import DeliveryStoreFileNotFound
 from .downloads import open_stream
@@ -37,12 +38,6 @@ __all__ = [
     "unique_names",
 ]
 
-# Deflate what is text (it shrinks several-fold, at hundreds of MiB/s); store the rest. Images,
-# archives and unknown binaries rarely shrink, and deflate crawls through incompressible bytes
-# (about 20 MiB/s on the development machine).
-_DEFLATED_TYPES = frozenset(
-    {"application/json", "application/xml", "application/javascript", "application/x-sh", "image/svg+xml"}
-)
 _MIN_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # Room for a " (2)" suffix within the usual 255-byte limit on a file name.
 MAX_NAME_BYTES = 200
@@ -194,8 +189,10 @@ def delivery_members(delivery, filemetas=None):
 def _zipinfo(arcname, created, content_type, size):
     when = (created or datetime.now(UTC)).timetuple()[:6]  # UTC, as FileMeta.created is stored
     info = zipfile.ZipInfo(arcname, date_time=max(tuple(when), _MIN_ZIP_DATE))
-    content_type = (content_type or "").split(";")[0].strip()
-    if content_type.startswith("text/") or content_type in _DEFLATED_TYPES:
+    # Deflate what is text (it shrinks several-fold, at hundreds of MiB/s); store the rest. Images,
+    # archives and unknown binaries rarely shrink, and deflate crawls through incompressible bytes
+    # (about 20 MiB/s on the development machine).
+    if is_text(content_type):
         info.compress_type = zipfile.ZIP_DEFLATED
         info.compress_level = 1  # most of deflate's gain on text, at several times level 6's speed
     else:

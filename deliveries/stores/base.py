@@ -15,27 +15,52 @@ The lineage is Devilry's ``devilry.core.deliverystore``: ``write_open``, ``read_
 * ``iter_objects`` lists every object the store holds, with its size, for orphan detection;
 * missing bytes raise ``DeliveryStoreFileNotFound``, a subclass of the built-in
   ``FileNotFoundError``.
+
+The mechanics the backends share live here too, so that each is written once: the options table
+(keyword, else setting, else default; ``Option``), the chunked reader and writer of the dbm and
+database stores, the check that a path stays inside the store (``safe_relative_parts``), and the
+facts a store's health depends on (``health_facts``, ``StoreFacts``), which the system checks and
+``checkstore`` read instead of a backend's attributes.
 """
 
+import inspect
 import io
+import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 
 __all__ = [
+    "CHUNK_SIZE",
     "ChunkedReader",
+    "ChunkedWriter",
     "DEFAULT_CHUNK_SIZE",
     "DeliveryStoreFileNotFound",
     "DeliveryStoreInterface",
     "InvalidStoreError",
     "Leftover",
+    "Option",
+    "StoreFacts",
     "StoredObject",
     "StoreWriter",
+    "UnsafePath",
+    "absolute_path",
+    "boolean",
+    "file_mode",
     "key_for",
+    "local_facts",
+    "one_of",
+    "optional",
     "positive_int",
+    "positive_number",
+    "relative_directory",
+    "safe_relative_parts",
+    "value_or_setting",
 ]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -78,15 +103,238 @@ class Leftover:
     modified: datetime | None = None
 
 
-def positive_int(value, option, backend):
-    """``value`` as an int > 0, or InvalidStoreError naming the backend and the option."""
+# ---- options: the keyword, else the setting, else the default -----------------------------------
+
+
+def value_or_setting(value, setting, default=None):
+    """
+    ``value`` unless it is None; else the Django setting named ``setting``, read now (so
+    ``override_settings`` applies to every store built inside it); else ``default``, when the
+    project does not define that setting or ``setting`` is None. Django's own storages do the same
+    with ``_value_or_setting``.
+    """
+    if value is not None:
+        return value
+    if setting is None:
+        return default
+    return getattr(settings, setting, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """
+    One keyword a store takes: ``setting`` supplies it when the keyword is left out, ``default``
+    when the project does not define that setting either. ``clean`` turns the value into what the
+    store uses, or raises ValueError (or TypeError) saying why it is refused. A ``required``
+    option refuses None and "".
+    """
+
+    setting: str | None = None
+    default: object = None
+    clean: Callable | None = None
+    required: bool = False
+
+    def resolve(self, value, name, backend):
+        """The value of option ``name`` of ``backend`` (a class name), or InvalidStoreError naming both."""
+        value = value_or_setting(value, self.setting, self.default)
+        if self.required and (value is None or value == ""):
+            article = "an" if name[0] in "aeiou" else "a"
+            where = f": set {self.setting}" if self.setting else ""
+            raise InvalidStoreError(f"{backend} needs {article} {name}{where}.")
+        if self.clean is None:
+            return value
+        try:
+            return self.clean(value)
+        except (TypeError, ValueError) as e:
+            raise InvalidStoreError(f"{backend} refuses {name}={value!r}: {e}.") from e
+
+
+# Cleaners for Option.clean: each returns the value to use or raises ValueError with the reason,
+# worded to follow "<backend> refuses <option>=<value>: ".
+
+
+def positive_int(value):
+    """``value`` as an int above 0."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if number <= 0:
-        raise InvalidStoreError(f"{backend} refuses {option}={value!r}: it must be a whole number above 0.")
+        raise ValueError("it must be a whole number above 0")
     return number
+
+
+def positive_number(value):
+    """``value`` as a float above 0 (seconds, say)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0:  # also refuses NaN
+        raise ValueError("it must be a number above 0")
+    return number
+
+
+def boolean(value):
+    """True or False (1 and 0 too); never a string, where bool("false") would be True."""
+    if value in (True, False) and not isinstance(value, str):
+        return bool(value)
+    raise ValueError("it must be true or false")
+
+
+def file_mode(value):
+    """A permission mode: an int such as 0o640, or its octal digits as text ("0640")."""
+    if isinstance(value, str):
+        try:
+            value = int(value, 8)
+        except ValueError:
+            value = -1
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0o7777:
+        raise ValueError("it must be a file mode such as 0o640")
+    return value
+
+
+def absolute_path(value):
+    """A local path (str or path-like), made absolute."""
+    return os.path.abspath(os.fspath(value))
+
+
+def optional(value):
+    """The value, or None for "" (so an empty setting means "not set")."""
+    return value or None
+
+
+def one_of(*choices):
+    """A cleaner that accepts exactly ``choices``."""
+    words = ", ".join(repr(choice) for choice in choices[:-1]) + f" or {choices[-1]!r}"
+
+    def clean(value):
+        if value not in choices:
+            raise ValueError(f"use {words}")
+        return value
+
+    return clean
+
+
+#: The ``chunk_size`` option every streaming backend takes.
+CHUNK_SIZE = Option("DELIVERY_STORE_CHUNK_SIZE", DEFAULT_CHUNK_SIZE, positive_int)
+
+
+def _options_signature(cls):
+    """
+    ``cls``'s signature with its ``**options`` spelled out from its options table, so that
+    ``help()`` and ``inspect.signature`` show the keywords the store takes. None (inspect's own
+    answer) for a class whose ``__init__`` takes no ``**options``.
+    """
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # without self
+    if not params or params[-1].kind is not inspect.Parameter.VAR_KEYWORD:
+        return None
+    named = {p.name for p in params}
+    keywords = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+        for name in cls.options
+        if name not in named
+    ]
+    return inspect.Signature(params[:-1] + keywords)
+
+
+# ---- paths inside a store -----------------------------------------------------------------------
+
+
+class UnsafePath(ValueError):
+    """A name that could lead out of the store. ``reason`` says why, ``str()`` names the path too."""
+
+    def __init__(self, path, reason):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path!r} is not a path inside the store: {reason}")
+
+
+def safe_relative_parts(path):
+    """
+    The components of ``path``, a '/'-separated path relative to the store, after checking that
+    it cannot lead anywhere else: UnsafePath when it is empty or absolute, holds a NUL, or has an
+    empty, '.' or '..' component. A backslash counts as a separator for that check (as Django's
+    ``validate_file_name`` does), because some storages treat it as one.
+    """
+    if not isinstance(path, str) or not path:
+        raise UnsafePath(path, "it is empty")
+    if "\x00" in path:
+        raise UnsafePath(path, "it contains a NUL character")
+    if path.startswith(("/", "\\")):
+        raise UnsafePath(path, "it is absolute")
+    if any(part in ("", ".", "..") for part in path.replace("\\", "/").split("/")):
+        raise UnsafePath(path, "it has an empty, '.' or '..' component")
+    return path.split("/")
+
+
+def relative_directory(value):
+    """A cleaner: a directory relative to a storage's root, without the slashes around it."""
+    path = str(value).strip("/")
+    try:
+        safe_relative_parts(path)
+    except UnsafePath as e:
+        raise ValueError(f"{e.reason}; use a relative directory such as 'deliveries'") from e
+    return path
+
+
+# ---- the facts a store's health depends on --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFacts:
+    """
+    What a store's health depends on, found without writing and without the network.
+
+    ``kind`` names the place the store writes to ("root", "dbm file", "bucket", ...; it reads
+    after "its"), ``location`` says where it is. ``exists`` says whether it is there as the store
+    needs it; ``writable`` whether this process can write there, creating what is missing (a
+    missing directory whose parent is writable is writable). None means only a round trip can
+    tell (``checkstore --probe``). ``setting`` names the setting that chooses the place.
+    ``problem``, when the place is unusable, says why and what to do, worded to follow the
+    store's description: "FsDeliveryStore at /srv/x: its root is not a directory (...). Set ...".
+    """
+
+    kind: str
+    location: str
+    exists: bool | None = None
+    writable: bool | None = None
+    setting: str = ""
+    problem: str = ""
+
+    @property
+    def description(self):
+        """The place in words, e.g. "root /srv/deliverystore"."""
+        return f"{self.kind} {self.location}".strip()
+
+
+def local_facts(path, *, kind, setting, directory=True):
+    """
+    The facts of a local path a store writes to: a directory (``directory=True``) or a file,
+    either created on the first write together with the directories missing above it. A file
+    needs its directory writable too (SQLite, for one, writes its journal beside the file).
+    """
+    path = os.path.abspath(path)
+    want = "directory" if directory else "file"
+    fix = f"Set {setting} to a writable directory" if directory else f"Set {setting} to a file in a writable directory"
+    fix += ", or fix the permissions."
+    if os.path.lexists(path):
+        if not (os.path.isdir(path) if directory else os.path.isfile(path)):
+            return StoreFacts(kind, path, False, False, setting, f"its {kind} is not a {want} ({path}). {fix}")
+        places = (path,) if directory else (path, os.path.dirname(path))
+        writable = all(os.access(place, os.W_OK | (os.X_OK if os.path.isdir(place) else 0)) for place in places)
+        problem = "" if writable else f"its {kind} is not writable by this process ({path}). {fix}"
+        return StoreFacts(kind, path, True, writable, setting, problem)
+    # Missing: the store creates it, if the nearest existing directory above lets it.
+    probe = path
+    while not os.path.lexists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        problem = f"its {kind} cannot be created: {probe} is not a directory. {fix}"
+    elif not os.access(probe, os.W_OK | os.X_OK):
+        problem = f"its {kind} cannot be created: {probe} is not writable by this process. {fix}"
+    else:
+        problem = ""
+    return StoreFacts(kind, path, False, not problem, setting, problem)
 
 
 def key_for(obj):
@@ -222,16 +470,104 @@ class ChunkedReader(io.RawIOBase):
         raise NotImplementedError("subclasses of ChunkedReader must provide a _fetch() method")
 
 
+class ChunkedWriter(StoreWriter):
+    """
+    The writer of an object stored as numbered chunks of ``chunk_size`` bytes, for
+    ``ChunkedReader`` to read back. Each full chunk is put as soon as it fills, so at most one
+    chunk waits in memory; ``close()`` puts the last, shorter one, then publishes the object.
+
+    The crash safety of the stores that use it rests on that order: the chunks are put where no
+    reader of the key looks, and ``_publish`` makes them the key's bytes in one step. Until then
+    readers see the old bytes (or none); a crash or an abort leaves only unreferenced chunks,
+    which the store reports as temporary leftovers (and an abort removes).
+
+    Subclasses implement ``_put_chunk(index, data)`` (file chunk ``index`` of this writer's
+    unpublished object), ``_publish()`` (make ``self.chunk_count`` chunks of ``self.bytes_written``
+    bytes the key's bytes, replacing the old ones), and ``_discard()`` (remove the chunks put so
+    far; the last of ``self.chunk_count`` may have failed halfway, so it may be absent).
+    """
+
+    def __init__(self, key, chunk_size):
+        super().__init__(key)
+        self.chunk_size = chunk_size
+        self.chunk_count = 0
+        self._pending = bytearray()  # less than one chunk
+
+    def _write(self, data):
+        size = self.chunk_size
+        if self._pending:
+            taken = size - len(self._pending)
+            self._pending += data[:taken]
+            data = data[taken:]
+            if len(self._pending) < size:
+                return
+            self._put(bytes(self._pending))
+            self._pending.clear()
+        # Whole chunks straight from the caller's buffer: no copy through _pending.
+        while len(data) >= size:
+            self._put(bytes(data[:size]))
+            data = data[size:]
+        self._pending += data
+
+    def _put(self, data):
+        index = self.chunk_count
+        self.chunk_count += 1  # counted first: a put that fails halfway is discarded too
+        self._put_chunk(index, data)
+
+    def _commit(self):
+        if self._pending:
+            self._put(bytes(self._pending))
+        self._pending = None
+        self._publish()
+
+    def _abort(self):
+        self._pending = None
+        self._discard()
+
+    # Subclasses implement all of these.
+    def _put_chunk(self, index, data):
+        raise NotImplementedError("subclasses of ChunkedWriter must provide a _put_chunk() method")
+
+    def _publish(self):
+        raise NotImplementedError("subclasses of ChunkedWriter must provide a _publish() method")
+
+    def _discard(self):
+        raise NotImplementedError("subclasses of ChunkedWriter must provide a _discard() method")
+
+
 class DeliveryStoreInterface:
     """
     The interface every DeliveryStore implements.
 
     Public methods take a FileMeta or a key, check the key, and delegate to the underscore
     methods below, which are given checked keys only.
+
+    Options: a backend lists the keywords it takes in ``options`` (name -> ``Option``: the
+    setting that supplies a keyword left out, the default when that setting is not defined, how
+    the value is checked). ``__init__(**options)`` sets each as an attribute, keyword before
+    setting before default, and refuses an option not in the table with InvalidStoreError naming
+    the backend and the option. A backend with an ``__init__`` of its own passes its keywords on
+    to ``super().__init__``; the class's signature lists them all.
     """
+
+    #: The keywords this store takes: name -> Option.
+    options = {}
 
     #: Bytes per read in ``copy`` and ``iter_chunks``.
     chunk_size = DEFAULT_CHUNK_SIZE
+
+    def __init__(self, **options):
+        backend = type(self).__name__
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            takes = ", ".join(self.options) or "none"
+            raise InvalidStoreError(f"{backend} refuses the options {unknown}: it takes {takes}.")
+        for name, option in self.options.items():
+            setattr(self, name, option.resolve(options.get(name), name, backend))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = _options_signature(cls)
 
     # ---- Public API: not meant to be overridden ------------------------------------------------
 
@@ -311,6 +647,15 @@ class DeliveryStoreInterface:
     def describe(self):
         """A short, secret-free description of where the bytes live, for messages and reports."""
         return type(self).__name__
+
+    def health_facts(self):
+        """
+        The ``StoreFacts`` this store's health depends on: the place it writes to, whether that
+        exists and is writable. Found without writing and without the network; what cannot be
+        known so is None. The system checks and ``checkstore`` read these, never the backend's
+        attributes. The default knows nothing.
+        """
+        return StoreFacts("store", self.describe())
 
     # ---- Overridable defaults ------------------------------------------------------------------
 

@@ -4,17 +4,18 @@ import io
 import uuid
 
 from django.apps import apps
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 
 from .base import (
+    CHUNK_SIZE,
     ChunkedReader,
+    ChunkedWriter,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     Leftover,
+    Option,
     StoredObject,
-    StoreWriter,
-    positive_int,
+    StoreFacts,
 )
 
 __all__ = ["DatabaseDeliveryStore"]
@@ -45,37 +46,23 @@ class _DatabaseReader(ChunkedReader):
         return None if data is None else bytes(data)
 
 
-class _DatabaseWriter(StoreWriter):
-    """Inserts full chunks as they fill under a temporary name; close() renames it to the key."""
+class _DatabaseWriter(ChunkedWriter):
+    """Puts chunks under a temporary blob name; publishing renames the blob to the key."""
 
     def __init__(self, key, store):
-        super().__init__(key)
+        super().__init__(key, store.chunk_size)
         self._store = store
         StoredBlob, _ = _models()
         self._blob = StoredBlob.objects.using(store.using).create(
             name=f"{TEMP_PREFIX}{uuid.uuid4().hex}", size=0, complete=False
         )
-        self._pending = bytearray()
-        self._count = 0
 
-    def _flush(self, final=False):
+    def _put_chunk(self, index, data):
         _, StoredChunk = _models()
-        size = self._store.chunk_size
-        rows = []
-        while len(self._pending) >= size or (final and self._pending):
-            rows.append(StoredChunk(blob=self._blob, index=self._count, data=bytes(self._pending[:size])))
-            del self._pending[:size]
-            self._count += 1
-        if rows:
-            StoredChunk.objects.using(self._store.using).bulk_create(rows)
+        StoredChunk.objects.using(self._store.using).create(blob=self._blob, index=index, data=data)
 
-    def _write(self, data):
-        self._pending += data
-        self._flush()
-
-    def _commit(self):
+    def _publish(self):
         StoredBlob, _ = _models()
-        self._flush(final=True)
         blobs = StoredBlob.objects.using(self._store.using)
         for attempt in range(COMMIT_ATTEMPTS):
             try:
@@ -89,8 +76,8 @@ class _DatabaseWriter(StoreWriter):
                 if attempt == COMMIT_ATTEMPTS - 1:
                     raise
 
-    def _abort(self):
-        self._pending = None
+    def _discard(self):
+        # The chunks go with their blob (ON DELETE CASCADE).
         StoredBlob, _ = _models()
         StoredBlob.objects.using(self._store.using).filter(pk=self._blob.pk).delete()
 
@@ -104,16 +91,19 @@ class DatabaseDeliveryStore(DeliveryStoreInterface):
     Inside a transaction the bytes share its fate: a rollback takes them away with the rows.
     """
 
-    def __init__(self, *, using="default", chunk_size=None):
-        self.using = using
-        self.chunk_size = positive_int(
-            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size,
-            "chunk_size",
-            "DatabaseDeliveryStore",
-        )
+    options = {
+        "using": Option(default="default"),
+        "chunk_size": CHUNK_SIZE,
+    }
 
     def describe(self):
         return f"DatabaseDeliveryStore in database {self.using!r}"
+
+    def health_facts(self):
+        if self.using not in connections.settings:
+            problem = f"its database {self.using!r} is not in DATABASES. Add it there, or give the store another database (the using option)."
+            return StoreFacts("database", self.using, False, False, problem=problem)
+        return StoreFacts("database", self.using)  # whether it answers takes a round trip
 
     def _blob(self, key):
         StoredBlob, _ = _models()

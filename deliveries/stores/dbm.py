@@ -7,16 +7,17 @@ import os
 import struct
 import threading
 
-from django.conf import settings
-
 from .base import (
+    CHUNK_SIZE,
     ChunkedReader,
+    ChunkedWriter,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     Leftover,
+    Option,
     StoredObject,
-    StoreWriter,
-    positive_int,
+    absolute_path,
+    local_facts,
 )
 
 __all__ = ["DbmDeliveryStore"]
@@ -49,30 +50,22 @@ class _DbmReader(ChunkedReader):
         return self._store._get(_chunk_key(self.key, self._generation, index))
 
 
-class _DbmWriter(StoreWriter):
+class _DbmWriter(ChunkedWriter):
+    """Puts chunks under a fresh generation; publishing writes the manifest that names it."""
+
     def __init__(self, key, store):
-        super().__init__(key)
+        super().__init__(key, store.chunk_size)
         self._store = store
         self._generation = os.urandom(16)
-        self._pending = bytearray()
-        self._count = 0
 
-    def _flush_chunks(self, final=False):
-        size = self._store.chunk_size
-        while len(self._pending) >= size or (final and self._pending):
-            piece = bytes(self._pending[:size])
-            del self._pending[:size]
-            self._store._put(_chunk_key(self.key, self._generation, self._count), piece)
-            self._count += 1
+    def _put_chunk(self, index, data):
+        self._store._put(_chunk_key(self.key, self._generation, index), data)
 
-    def _write(self, data):
-        self._pending += data
-        self._flush_chunks()
-
-    def _commit(self):
-        self._flush_chunks(final=True)
+    def _publish(self):
         old = self._store._manifest(self.key)
-        self._store._put(_manifest_key(self.key), _MANIFEST.pack(self._generation, self.bytes_written, self._count))
+        self._store._put(
+            _manifest_key(self.key), _MANIFEST.pack(self._generation, self.bytes_written, self.chunk_count)
+        )
         self._store._sync()
         if old is not None:
             # The new bytes are published: a failure to clean up the old ones leaves leftovers
@@ -84,9 +77,8 @@ class _DbmWriter(StoreWriter):
                     "Could not delete the old chunks of key %s; they remain as leftovers.", self.key, exc_info=True
                 )
 
-    def _abort(self):
-        self._pending = None
-        self._store._delete_chunks(self.key, self._generation, self._count)
+    def _discard(self):
+        self._store._delete_chunks(self.key, self._generation, self.chunk_count)
 
 
 class DbmDeliveryStore(DeliveryStoreInterface):
@@ -98,17 +90,21 @@ class DbmDeliveryStore(DeliveryStoreInterface):
     (``dbm.sqlite3`` on Python 3.13 and newer, which survives a crash of the process).
     """
 
-    def __init__(self, filename=None, *, chunk_size=None):
-        filename = filename if filename is not None else settings.DELIVERY_STORE_DBM_FILENAME
-        self.filename = os.path.abspath(os.fspath(filename))
-        self.chunk_size = positive_int(
-            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "DbmDeliveryStore"
-        )
+    options = {
+        "filename": Option("DELIVERY_STORE_DBM_FILENAME", clean=absolute_path, required=True),
+        "chunk_size": CHUNK_SIZE,
+    }
+
+    def __init__(self, filename=None, **options):
+        super().__init__(filename=filename, **options)
         self._lock = threading.RLock()
         self._local = threading.local()
 
     def describe(self):
         return f"DbmDeliveryStore in {self.filename}"
+
+    def health_facts(self):
+        return local_facts(self.filename, kind="dbm file", setting=self.options["filename"].setting, directory=False)
 
     def _open(self):
         # One handle per thread (dbm.sqlite3 handles are bound to their thread) and per process (a

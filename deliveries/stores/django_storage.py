@@ -17,19 +17,22 @@ more than that API does:
 
 import tempfile
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import InvalidStorageError, storages
 
 from .base import (
+    CHUNK_SIZE,
     KEY_RE,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
     Leftover,
+    Option,
     StoredObject,
+    StoreFacts,
     StoreWriter,
-    positive_int,
+    relative_directory,
+    safe_relative_parts,
 )
 
 __all__ = ["DjangoStorageDeliveryStore"]
@@ -67,32 +70,34 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
     * ``chunk_size``: bytes per read, and the size above which a write spools to disk.
     """
 
-    def __init__(self, *, alias=None, prefix=None, chunk_size=None):
-        self.alias = alias or settings.DELIVERY_STORE_STORAGE_ALIAS
-        prefix = (settings.DELIVERY_STORE_STORAGE_PREFIX if prefix is None else prefix).strip("/")
-        if any(part in ("", ".", "..") for part in prefix.split("/")):
-            raise InvalidStoreError(
-                f"DjangoStorageDeliveryStore prefix {prefix!r}: use a relative directory such as 'deliveries'."
-            )
-        self.prefix = prefix
-        self.chunk_size = positive_int(
-            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size,
-            "chunk_size",
-            "DjangoStorageDeliveryStore",
-        )
+    options = {
+        "alias": Option("DELIVERY_STORE_STORAGE_ALIAS", "deliveries", required=True),
+        "prefix": Option("DELIVERY_STORE_STORAGE_PREFIX", "deliveries", relative_directory),
+        "chunk_size": CHUNK_SIZE,
+    }
+
+    def _missing_alias(self):
+        return f"STORAGES has no alias {self.alias!r}. Add it to STORAGES or set {self.options['alias'].setting}."
 
     @property
     def storage(self):
         try:
             return storages[self.alias]
         except InvalidStorageError as e:
-            raise InvalidStoreError(
-                f"DjangoStorageDeliveryStore: STORAGES has no alias {self.alias!r}. Add it to STORAGES or set "
-                "DELIVERY_STORE_STORAGE_ALIAS."
-            ) from e
+            raise InvalidStoreError(f"DjangoStorageDeliveryStore: {self._missing_alias()}") from e
 
     def describe(self):
         return f"DjangoStorageDeliveryStore on STORAGES[{self.alias!r}] under {self.prefix}/"
+
+    def health_facts(self):
+        setting = self.options["alias"].setting
+        location = f"STORAGES[{self.alias!r}] under {self.prefix}/"
+        if self.alias not in storages.backends:
+            return StoreFacts(
+                "storage", location, False, False, setting, f"its storage is missing: {self._missing_alias()}"
+            )
+        # What the storage itself needs is its own business: only a round trip (--probe) can tell.
+        return StoreFacts("storage", location, setting=setting)
 
     def _name(self, key):
         return f"{self.prefix}/{key}"
@@ -169,6 +174,5 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
                 yield Leftover("stray", rel, self.storage.size(name), self._modified(name))
 
     def remove_leftover(self, leftover):
-        if any(part in ("", ".", "..") for part in leftover.name.split("/")):
-            raise ValueError(f"Refusing to remove {leftover.name!r}: not a path inside the store")
+        safe_relative_parts(leftover.name)
         self.storage.delete(self._name(leftover.name))

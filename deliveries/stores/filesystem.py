@@ -5,16 +5,19 @@ import os
 import stat
 from datetime import UTC, datetime
 
-from django.conf import settings
-
 from .base import (
+    CHUNK_SIZE,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
-    InvalidStoreError,
     Leftover,
+    Option,
     StoredObject,
     StoreWriter,
-    positive_int,
+    absolute_path,
+    boolean,
+    file_mode,
+    local_facts,
+    safe_relative_parts,
 )
 
 __all__ = ["FsDeliveryStore"]
@@ -116,20 +119,22 @@ class FsDeliveryStore(DeliveryStoreInterface):
     * ``chunk_size``: bytes per read when copying and streaming (``DELIVERY_STORE_CHUNK_SIZE``).
     """
 
-    def __init__(self, root=None, *, fsync=None, file_mode=None, dir_mode=None, chunk_size=None):
-        root = root if root is not None else settings.DELIVERY_STORE_ROOT
-        if not root:
-            raise InvalidStoreError("FsDeliveryStore needs a root: set DELIVERY_STORE_ROOT.")
-        self.root = os.path.abspath(os.fspath(root))
-        self.fsync = settings.DELIVERY_STORE_FSYNC if fsync is None else bool(fsync)
-        self.file_mode = settings.DELIVERY_STORE_FILE_MODE if file_mode is None else int(file_mode)
-        self.dir_mode = settings.DELIVERY_STORE_DIR_MODE if dir_mode is None else int(dir_mode)
-        self.chunk_size = positive_int(
-            settings.DELIVERY_STORE_CHUNK_SIZE if chunk_size is None else chunk_size, "chunk_size", "FsDeliveryStore"
-        )
+    options = {
+        "root": Option("DELIVERY_STORE_ROOT", clean=absolute_path, required=True),
+        "fsync": Option("DELIVERY_STORE_FSYNC", True, boolean),
+        "file_mode": Option("DELIVERY_STORE_FILE_MODE", 0o640, file_mode),
+        "dir_mode": Option("DELIVERY_STORE_DIR_MODE", 0o750, file_mode),
+        "chunk_size": CHUNK_SIZE,
+    }
+
+    def __init__(self, root=None, **options):
+        super().__init__(root=root, **options)
 
     def describe(self):
         return f"FsDeliveryStore at {self.root}"
+
+    def health_facts(self):
+        return local_facts(self.root, kind="root", setting=self.options["root"].setting)
 
     # ---- directory walking -----------------------------------------------------------------
 
@@ -301,9 +306,7 @@ class FsDeliveryStore(DeliveryStoreInterface):
                 yield leftover
 
     def remove_leftover(self, leftover):
-        parts = leftover.name.split("/")
-        if any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"Refusing to remove {leftover.name!r}: not a path inside the store")
+        parts = safe_relative_parts(leftover.name)
         fd = self._open_root(create=False)
         try:
             for part in parts[:-1]:

@@ -35,15 +35,12 @@ def load_deliverystore_backend(backend=None, **options):
     dotted_path = backend or settings.DELIVERY_STORE_BACKEND
     cls = import_backend(dotted_path)
     try:
-        inspect.signature(cls).bind(**options)
-    except TypeError as e:
-        raise InvalidStoreError(f"{cls.__name__} refuses the options {sorted(options)}: {e}.") from e
-    try:
         return cls(**options)
     except InvalidStoreError:
-        raise
+        raise  # the stores' own refusals name the backend and the option
     except (TypeError, ValueError) as e:
-        raise InvalidStoreError(f"{cls.__name__} refuses its options: {e}") from e
+        # A store without an options table (a TypeError for an unknown keyword, say).
+        raise InvalidStoreError(f"{cls.__name__} refuses its options {sorted(options)}: {e}") from e
 
 
 class _ConfiguredStore:

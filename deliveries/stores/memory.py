@@ -3,7 +3,16 @@
 import io
 import threading
 
-from .base import DeliveryStoreFileNotFound, DeliveryStoreInterface, StoredObject, StoreWriter, positive_int
+from .base import (
+    DEFAULT_CHUNK_SIZE,
+    DeliveryStoreFileNotFound,
+    DeliveryStoreInterface,
+    Option,
+    StoredObject,
+    StoreFacts,
+    StoreWriter,
+    positive_int,
+)
 
 __all__ = ["MemoryDeliveryStore"]
 
@@ -34,11 +43,16 @@ class MemoryDeliveryStore(DeliveryStoreInterface):
     open reader sees.
     """
 
-    def __init__(self, *, chunk_size=None):
+    # No settings: a store for tests is configured by its keywords alone.
+    options = {"chunk_size": Option(default=DEFAULT_CHUNK_SIZE, clean=positive_int)}
+
+    def __init__(self, **options):
+        super().__init__(**options)
         self._objects = {}
         self._lock = threading.Lock()
-        if chunk_size is not None:
-            self.chunk_size = positive_int(chunk_size, "chunk_size", "MemoryDeliveryStore")
+
+    def health_facts(self):
+        return StoreFacts("memory", "of this process", exists=True, writable=True)
 
     def _write_open(self, key):
         return _MemoryWriter(key, self)

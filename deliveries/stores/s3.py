@@ -33,18 +33,26 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from django.conf import settings
 from django.utils.http import content_disposition_header
 
 from .base import (
+    CHUNK_SIZE,
     KEY_RE,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
     Leftover,
+    Option,
     StoredObject,
+    StoreFacts,
     StoreWriter,
+    boolean,
+    one_of,
+    optional,
     positive_int,
+    positive_number,
+    relative_directory,
+    safe_relative_parts,
 )
 
 try:
@@ -58,7 +66,6 @@ __all__ = ["S3DeliveryStore", "S3StoreUnavailable"]
 
 logger = logging.getLogger(__name__)
 
-NAME = "S3DeliveryStore"
 MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB  # S3's floor for every part but the last
 MAX_PARTS = 10_000
@@ -79,17 +86,18 @@ def _sha256_b64(data):
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
-def _normalize_prefix(prefix):
+def _key_prefix(prefix):
+    """A prefix for object keys: "" or a relative path ending in '/' ("/a/b" and "a/b/" give "a/b/")."""
     prefix = str(prefix or "").strip("/")
-    if not prefix:
-        return ""
-    if any(part in ("", ".", "..") for part in prefix.split("/")):
-        raise InvalidStoreError(f"S3DeliveryStore prefix {prefix!r} has an empty, '.' or '..' component.")
-    return prefix + "/"
+    return relative_directory(prefix) + "/" if prefix else ""
 
 
-def _setting(value, name):
-    return getattr(settings, name) if value is None else value
+def _part_size(value):
+    """Bytes per multipart part: S3 refuses parts below 5 MiB (but the last)."""
+    size = positive_int(value)
+    if size < MIN_PART_SIZE:
+        raise ValueError(f"S3 needs at least {MIN_PART_SIZE} bytes (5 MiB)")
+    return size
 
 
 class _S3Writer(StoreWriter):
@@ -358,59 +366,32 @@ class S3DeliveryStore(DeliveryStoreInterface):
     * ``chunk_size``: bytes per read when streaming.
     """
 
-    def __init__(
-        self,
-        *,
-        bucket=None,
-        prefix=None,
-        endpoint_url=None,
-        region=None,
-        access_key_id=None,
-        secret_access_key=None,
-        addressing_style=None,
-        signature_version=None,
-        checksums=None,
-        part_size=None,
-        create_only=None,
-        upload_threads=None,
-        connect_timeout=None,
-        read_timeout=None,
-        max_attempts=None,
-        chunk_size=None,
-    ):
-        self.bucket = _setting(bucket, "DELIVERY_STORE_S3_BUCKET")
-        if not self.bucket:
-            raise InvalidStoreError("S3DeliveryStore needs a bucket: set DELIVERY_STORE_S3_BUCKET.")
-        self.prefix = _normalize_prefix(_setting(prefix, "DELIVERY_STORE_S3_PREFIX"))
-        self.endpoint_url = _setting(endpoint_url, "DELIVERY_STORE_S3_ENDPOINT_URL") or None
-        self.region = _setting(region, "DELIVERY_STORE_S3_REGION") or None
-        self.access_key_id = _setting(access_key_id, "DELIVERY_STORE_S3_ACCESS_KEY_ID") or None
-        self.secret_access_key = _setting(secret_access_key, "DELIVERY_STORE_S3_SECRET_ACCESS_KEY") or None
+    options = {
+        "bucket": Option("DELIVERY_STORE_S3_BUCKET", required=True),
+        "prefix": Option("DELIVERY_STORE_S3_PREFIX", "", _key_prefix),
+        "endpoint_url": Option("DELIVERY_STORE_S3_ENDPOINT_URL", "", optional),
+        "region": Option("DELIVERY_STORE_S3_REGION", "", optional),
+        "access_key_id": Option("DELIVERY_STORE_S3_ACCESS_KEY_ID", "", optional),
+        "secret_access_key": Option("DELIVERY_STORE_S3_SECRET_ACCESS_KEY", "", optional),
+        "addressing_style": Option("DELIVERY_STORE_S3_ADDRESSING_STYLE", "path", one_of("auto", "path", "virtual")),
+        "signature_version": Option("DELIVERY_STORE_S3_SIGNATURE_VERSION", "s3v4"),
+        "checksums": Option("DELIVERY_STORE_S3_CHECKSUMS", "sha256", one_of(*CHECKSUM_MODES)),
+        "part_size": Option("DELIVERY_STORE_S3_PART_SIZE", 8 * MiB, _part_size),
+        "create_only": Option("DELIVERY_STORE_S3_CREATE_ONLY", False, boolean),
+        "upload_threads": Option("DELIVERY_STORE_S3_UPLOAD_THREADS", 4, positive_int),
+        "connect_timeout": Option("DELIVERY_STORE_S3_CONNECT_TIMEOUT", 5.0, positive_number),
+        "read_timeout": Option("DELIVERY_STORE_S3_READ_TIMEOUT", 60.0, positive_number),
+        "max_attempts": Option("DELIVERY_STORE_S3_MAX_ATTEMPTS", 3, positive_int),
+        "chunk_size": CHUNK_SIZE,
+    }
+
+    def __init__(self, **options):
+        super().__init__(**options)
         if bool(self.access_key_id) != bool(self.secret_access_key):
             raise InvalidStoreError(
                 "S3DeliveryStore needs both DELIVERY_STORE_S3_ACCESS_KEY_ID and DELIVERY_STORE_S3_SECRET_ACCESS_KEY, "
                 "or neither (boto3's usual credential chain)."
             )
-        self.addressing_style = _setting(addressing_style, "DELIVERY_STORE_S3_ADDRESSING_STYLE")
-        if self.addressing_style not in ("auto", "path", "virtual"):
-            raise InvalidStoreError(
-                f"S3DeliveryStore addressing_style {self.addressing_style!r}: use 'auto', 'path' or 'virtual'."
-            )
-        self.signature_version = _setting(signature_version, "DELIVERY_STORE_S3_SIGNATURE_VERSION")
-        self.checksums = _setting(checksums, "DELIVERY_STORE_S3_CHECKSUMS")
-        if self.checksums not in CHECKSUM_MODES:
-            raise InvalidStoreError(f"S3DeliveryStore checksums {self.checksums!r}: use 'sha256' or 'off'.")
-        self.part_size = positive_int(_setting(part_size, "DELIVERY_STORE_S3_PART_SIZE"), "part_size", NAME)
-        if self.part_size < MIN_PART_SIZE:
-            raise InvalidStoreError(f"S3DeliveryStore part_size {self.part_size}: S3 needs at least {MIN_PART_SIZE}.")
-        self.create_only = bool(_setting(create_only, "DELIVERY_STORE_S3_CREATE_ONLY"))
-        self.upload_threads = positive_int(
-            _setting(upload_threads, "DELIVERY_STORE_S3_UPLOAD_THREADS"), "upload_threads", NAME
-        )
-        self.connect_timeout = float(_setting(connect_timeout, "DELIVERY_STORE_S3_CONNECT_TIMEOUT"))
-        self.read_timeout = float(_setting(read_timeout, "DELIVERY_STORE_S3_READ_TIMEOUT"))
-        self.max_attempts = positive_int(_setting(max_attempts, "DELIVERY_STORE_S3_MAX_ATTEMPTS"), "max_attempts", NAME)
-        self.chunk_size = positive_int(_setting(chunk_size, "DELIVERY_STORE_CHUNK_SIZE"), "chunk_size", NAME)
         self._init_runtime()
 
     def _init_runtime(self):
@@ -430,6 +411,10 @@ class S3DeliveryStore(DeliveryStoreInterface):
     def describe(self):
         where = self.endpoint_url or f"AWS ({self.region or 'default region'})"
         return f"S3DeliveryStore s3://{self.bucket}/{self.prefix} at {where}"
+
+    def health_facts(self):
+        # Whether the bucket exists and takes writes only a request can tell: checkstore --probe.
+        return StoreFacts("bucket", f"s3://{self.bucket}/{self.prefix}", setting=self.options["bucket"].setting)
 
     # ---- the client: lazy, one per store -------------------------------------------------------
     # boto3 clients are thread-safe (sessions are not): one client made under a lock serves every
@@ -656,13 +641,17 @@ class S3DeliveryStore(DeliveryStoreInterface):
             yield Leftover("temporary", name, 0, upload.get("Initiated"))
 
     def remove_leftover(self, leftover):
+        # Keys are literal in S3, but some compatible servers resolve '..' like a file system:
+        # a name must stay under the prefix whichever kind of server this is.
         if leftover.kind == "temporary":
             marker, _, rest = leftover.name.partition(":")
             key, _, upload_id = rest.rpartition(":")
             if marker != MULTIPART_LEFTOVER or not key or not upload_id:
                 raise ValueError(f"Refusing to remove {leftover.name!r}: not a multipart upload of this store")
+            safe_relative_parts(key)
             self._call("abort_multipart_upload", key, Bucket=self.bucket, Key=self.prefix + key, UploadId=upload_id)
             return
+        safe_relative_parts(leftover.name)
         self._call("delete_object", leftover.name, Bucket=self.bucket, Key=self.prefix + leftover.name)
 
     # ---- S3 extras -----------------------------------------------------------------------------

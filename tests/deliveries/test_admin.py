@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from deliveries.admin_pages.pagination import LargeTablePaginator
 from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
-from tests.support.admin_fixtures import AdminFixtureMixin, make_user
+from deliveries.testhelpers import make_delivery
+from tests.support.admin_fixtures import AdminFixtureMixin, make_examiner, make_user
 
 MODELS = [Subject, Period, Assignment, AssignmentGroup, Delivery, FileMeta]
 
@@ -211,6 +212,68 @@ class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
         )
         with self.assertNumQueries(small):
             self.client.get(changelist(Delivery))
+
+
+class TestExaminerListsAtScale(AdminFixtureMixin, TestCase):
+    """An examiner's lists, narrowed to their groups, keep the constant query count and the key-first pages."""
+
+    def setUp(self):
+        super().setUp()
+        self.examiner = make_examiner("examiner", self.first.assignment_group)
+        self.elsewhere = make_delivery("elsewhere")
+        self.login(self.examiner)
+
+    def count_queries(self, url):
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return len(queries)
+
+    def grow(self):
+        """12,000 files of the examiner's group, then 3,000 newer ones and 2,000 deliveries of another group."""
+        add_filemetas(self.first, 12_000)
+        add_filemetas(self.elsewhere, 3_000, start=20_000)
+        Delivery.objects.bulk_create(
+            Delivery(assignment_group=self.elsewhere.assignment_group, number=100 + i) for i in range(2000)
+        )
+        own = self.first.assignment_group
+        Delivery.objects.bulk_create(Delivery(assignment_group=own, number=100 + i) for i in range(150))
+
+    def test_constant_queries(self):
+        """Every list page, filtered and searched, costs an examiner the same queries with 7 or 17,000 files."""
+        urls = [
+            changelist(FileMeta),
+            changelist(FileMeta) + "?status__exact=unverified",
+            changelist(FileMeta) + "?type=text&q=e",
+            changelist(Delivery),
+            changelist(AssignmentGroup),
+            changelist(Assignment),
+        ]
+        small = [self.count_queries(url) for url in urls]
+        self.grow()
+        for url, expected in zip([*urls, changelist(FileMeta) + "?p=50"], [*small, small[0]]):
+            with self.subTest(url=url), self.assertNumQueries(expected):
+                self.client.get(url)
+
+    def test_pages_by_key_hold_only_their_rows(self):
+        """Page 1 and a deep page hold 100 of the examiner's files; the count is capped without a COUNT."""
+        self.grow()
+        own = self.first.assignment_group_id
+        for page in (1, 50):
+            with self.subTest(page=page):
+                with CaptureQueriesContext(connection) as queries:
+                    response = self.client.get(changelist(FileMeta), {"p": page})
+                rows = response.context["cl"].result_list
+                self.assertEqual(len(rows), 100)
+                self.assertEqual({row.delivery.assignment_group_id for row in rows}, {own})
+                filemeta_sql = [q["sql"] for q in queries if 'FROM "deliveries_filemeta"' in q["sql"]]
+                self.assertFalse([sql for sql in filemeta_sql if "COUNT(" in sql.upper()])
+                self.assertIn(f"LIMIT {LargeTablePaginator.count_limit}", filemeta_sql[0])
+                self.assertIn("deliveries_assignmentgroup_examiners", filemeta_sql[0])
+        self.assertContains(response, f"{LargeTablePaginator.count_limit} or more files")
+        deliveries = self.client.get(changelist(Delivery)).context["cl"].result_list
+        self.assertEqual(len(deliveries), 100)
+        self.assertEqual({d.assignment_group_id for d in deliveries}, {own})
 
 
 class TestActions(AdminFixtureMixin, TestCase):

@@ -8,6 +8,17 @@ from unittest import mock
 from django.test import SimpleTestCase, override_settings
 
 from deliveries.checks import check_deliverystore, check_upload_limits
+from deliveries.stores import MemoryDeliveryStore, StoreFacts
+
+
+class ShelfStore(MemoryDeliveryStore):
+    """A store the checks have never heard of, writing to a "shelf" whose facts a test chooses."""
+
+    writable = None
+
+    def health_facts(self):
+        problem = "" if self.writable is not False else "its shelf is locked. Set SHELF_KEY to a key that opens it."
+        return StoreFacts("shelf", "in the basement", True, self.writable, "SHELF_KEY", problem)
 
 
 class TestStoreChecks(SimpleTestCase):
@@ -52,7 +63,7 @@ class TestStoreChecks(SimpleTestCase):
         # Root may write anywhere, so the kernel's answer is stood in for: the directory is not writable.
         with (
             override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=readonly),
-            mock.patch("deliveries.checks.os.access", return_value=False),
+            mock.patch("deliveries.stores.base.os.access", return_value=False),
         ):
             [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E003")
@@ -70,6 +81,23 @@ class TestStoreChecks(SimpleTestCase):
             [(id_, msg)] = self.ids()
         self.assertEqual(id_, "deliveries.E003")
         self.assertIn("DELIVERY_STORE_DBM_FILENAME", msg)
+
+    @override_settings(DELIVERY_STORE_BACKEND="tests.deliveries.test_checks.ShelfStore")
+    def test_e003_from_the_facts_alone(self):
+        """E003 fires for any store whose facts say "not writable", with its problem and setting; the check knows no backend."""
+        for writable, expected in ((None, []), (True, [])):
+            with self.subTest(writable=writable), mock.patch.object(ShelfStore, "writable", writable):
+                self.assertEqual(self.ids(), expected)
+        with mock.patch.object(ShelfStore, "writable", False):
+            [error] = check_deliverystore()
+        self.assertEqual(
+            (error.id, error.msg, error.hint),
+            (
+                "deliveries.E003",
+                "ShelfStore: its shelf is locked. Set SHELF_KEY to a key that opens it.",
+                "Set SHELF_KEY.",
+            ),
+        )
 
     def test_healthy(self):
         tmp = tempfile.mkdtemp()

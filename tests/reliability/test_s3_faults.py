@@ -1,17 +1,26 @@
-"""S3 under faults: writers killed mid-upload, and the server killed and restarted under uploads and reads."""
+"""
+S3 under faults: writers killed mid-upload, the server killed and restarted under uploads and
+reads, and killed while "Verify selected" reads the files.
+"""
 
 import hashlib
 import os
 import threading
 import time
 import uuid
+from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.test import TransactionTestCase
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
+from django.utils import timezone
 
 from deliveries.models import FileMeta
 from deliveries.stores import S3DeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
+from tests.support.admin_fixtures import make_user
 from tests.support.seaweedfs import SeaweedFS
 
 from .test_crash import CrashTestMixin
@@ -29,6 +38,17 @@ def s3_store(server, **options):
         secret_access_key=server.secret_key,
         **options,
     )
+
+
+def own_server(test, bucket):
+    """A SeaweedFS server of ``test``'s own (the session's must not be killed), stopped at its cleanup."""
+    server = SeaweedFS(bucket=bucket)
+    try:
+        server.start()
+    except Exception as e:
+        test.fail(f"SeaweedFS could not start: {e}")
+    test.addCleanup(server.stop)
+    return server
 
 
 @pytest.mark.usefixtures("seaweedfs_class")
@@ -72,12 +92,7 @@ class TestS3Restart(TransactionTestCase):
     """The server dies under an upload and a read, comes back, and service resumes with nothing half-written."""
 
     def setUp(self):
-        self.server = SeaweedFS(bucket="restart")
-        try:
-            self.server.start()
-        except Exception as e:
-            self.fail(f"SeaweedFS could not start: {e}")
-        self.addCleanup(self.server.stop)
+        self.server = own_server(self, "restart")
         self.store = s3_store(self.server, part_size=5 * MiB, read_timeout=3, connect_timeout=2, max_attempts=2)
         swap = swap_deliverystore(FileMeta, self.store)
         swap.__enter__()
@@ -150,3 +165,54 @@ class TestS3Restart(TransactionTestCase):
         self.assertEqual(objects, rows)
         if outcomes["upload"] != "completed":
             self.assertFalse(FileMeta.objects.filter(filename="interrupted.bin").exists())
+
+
+class TestS3StoppedDuringVerify(TestCase):
+    """The S3 server dies while "Verify selected" reads the files: no status changes for a read that failed."""
+
+    def setUp(self):
+        self.server = own_server(self, "verify")
+        self.store = s3_store(self.server, read_timeout=3, connect_timeout=2, max_attempts=1)
+        self.enterContext(swap_deliverystore(FileMeta, self.store))
+        delivery = make_delivery("s3verify")
+        self.files = [delivery.add_file(f"part{i}.txt", [b"chapter %d\n" % i * 1000]) for i in range(4)]
+        # What earlier verifications recorded: the first three intact, missing and corrupt; the last never verified.
+        self.earlier = timezone.now() - timedelta(days=3)
+        for filemeta, status in zip(self.files, ("intact", "missing", "corrupt", "unverified"), strict=True):
+            verified_at = None if status == "unverified" else self.earlier
+            FileMeta.objects.filter(pk=filemeta.pk).update(status=status, verified_at=verified_at)
+        self.client.force_login(make_user("viewer", perms=["view_filemeta", "view_delivery"]))
+
+    def rows(self):
+        return list(FileMeta.objects.order_by("pk").values_list("status", "verified_at"))
+
+    def test_server_stopped_midway(self):
+        """Killed after the first file: it is recorded intact, the three others keep their status and time."""
+        real_read_open = self.store._read_open
+        second = str(self.files[1].pk)
+
+        def read_open(key):
+            reader = real_read_open(key)  # the object's HEAD answered...
+            if key == second:
+                self.server.kill()  # ...and the server dies before its bytes are read
+            return reader
+
+        data = {"action": "verify_selected", ACTION_CHECKBOX_NAME: [fm.pk for fm in self.files], "index": 0}
+        with mock.patch.object(self.store, "_read_open", side_effect=read_open):
+            response = self.client.post(reverse("admin:deliveries_filemeta_changelist"), data, follow=True)
+        self.assertContains(
+            response,
+            "Verified 4 files: 1 intact, 0 missing, 0 corrupt, 3 could not be read (could not read: "
+            f"S3 endpoint {self.server.endpoint_url} did not answer",
+        )
+        self.assertContains(response, "A file that could not be read keeps its recorded status; verify it again later.")
+        rows = self.rows()
+        self.assertEqual(rows[0][0], "intact")
+        self.assertGreater(rows[0][1], self.earlier)  # positive control: a read that worked is recorded
+        self.assertEqual(rows[1:], [("missing", self.earlier), ("corrupt", self.earlier), ("unverified", None)])
+        # And "Verify now" on the stopped server says the same and records nothing either.
+        url = reverse("admin:deliveries_filemeta_verify", args=[self.files[2].pk])
+        with self.assertLogs("deliveries.admin_pages.views", "ERROR"):  # the file's page cannot preview it either
+            response = self.client.post(url, follow=True)
+        self.assertContains(response, "Could not verify part2.txt: could not read: S3 endpoint")
+        self.assertEqual(self.rows()[1:], rows[1:])

@@ -1,6 +1,7 @@
 """
 Who gets the bytes: every admin URL that serves stored bytes or acts on them, for every kind of
-user, and CSRF on every state-changing action.
+user, examiners of the group and of another group among them; every list and page of hand-ins for
+examiners; and CSRF on every state-changing action.
 
 The URLs are discovered from every admin's ``get_urls()``: a URL added to any of them without
 being classified below fails ``test_every_url_is_classified``, so a new byte view cannot slip past
@@ -17,12 +18,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from deliveries.models import Delivery, FileMeta
+from deliveries.models import Assignment, AssignmentGroup, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
-from tests.support.admin_fixtures import body, make_user, png_bytes
+from tests.support.admin_fixtures import body, make_examiner, make_user, png_bytes
 
 MARKER = f"TOP-SECRET-{secrets.token_hex(8)}"
+# The other group's: its subject's name is in every name above its rows (filters, links, titles).
+OTHER_SUBJECT = "elsewhere-subject"
+OTHER_FILE = f"elsewhere-{secrets.token_hex(4)}.txt"
 SECRET_V1 = f"first draft\n{MARKER} version one\n".encode()
 SECRET_V2 = f"first draft\n{MARKER} version two\n".encode()
 PNG = png_bytes()
@@ -55,13 +59,17 @@ NO_BYTES = {
     "deliveries_delivery_change",  # metadata and links; its inline of files has no bytes
 }
 
-# What each kind of user gets: "login" (a redirect to the login page), "denied" (403), "bytes".
-LOGIN, DENIED, BYTES = "login", "denied", "bytes"
+# What each kind of user gets: "login" (a redirect to the login page), "denied" (403), "not found"
+# (404, as for an id that does not exist), "bytes".
+LOGIN, DENIED, NOT_FOUND, BYTES = "login", "denied", "not found", "bytes"
 FILE_PERMS = ["view_filemeta", "view_delivery"]
 
 
 class WhoGetsInMixin:
-    """A memory store, two deliveries of a secret text file, a PNG, and one user of each kind."""
+    """
+    A memory store, two deliveries of a secret text file, a PNG, and one user of each kind; and
+    another group (of another subject) with a delivery of its own, examined by someone else.
+    """
 
     def setUp(self):
         super().setUp()
@@ -73,6 +81,12 @@ class WhoGetsInMixin:
         self.second = Delivery.begin(self.first.assignment_group, self.first.delivered_by)
         self.secret2 = self.second.add_file("secret.txt", [SECRET_V2])
         self.second.finish()
+        self.group = self.first.assignment_group
+        self.elsewhere = make_delivery(OTHER_SUBJECT.removesuffix("-subject"))
+        self.elsewhere_file = self.elsewhere.add_file(OTHER_FILE, [b"another group's work\n"])
+        self.elsewhere.finish()
+        self.examiner = make_examiner("examiner", self.group)
+        self.other_examiner = make_examiner("other-examiner", self.elsewhere.assignment_group)
         # (user, expected outcome) by role; None is the anonymous visitor.
         self.roles = {
             "anonymous": (None, LOGIN),
@@ -85,6 +99,9 @@ class WhoGetsInMixin:
             ),
             "staff with the view permissions": (make_user("viewer", perms=FILE_PERMS), BYTES),
             "superuser": (make_user("root", staff=True, superuser=True), BYTES),
+            # Staff without any model permission, who examine a group: this one, or another.
+            "examiner of the group": (self.examiner, BYTES),
+            "examiner of another group": (self.other_examiner, NOT_FOUND),
         }
 
     def client_for(self, user, **kwargs):
@@ -104,7 +121,7 @@ class WhoGetsInMixin:
             self.assertEqual(response.status_code, 302)
             self.assertTrue(response["Location"].startswith(reverse("admin:login")), response["Location"])
         else:
-            self.assertEqual(response.status_code, 403)
+            self.assertEqual(response.status_code, 404 if expected == NOT_FOUND else 403)
         self.assert_no_bytes(body(response))
 
     def assert_unverified(self, *filemetas):
@@ -114,9 +131,9 @@ class WhoGetsInMixin:
 
     def assert_all_present(self):
         """Every row and every file's bytes are still there."""
-        self.assertEqual(Delivery.objects.count(), 2)
-        self.assertEqual(FileMeta.objects.count(), 3)
-        for filemeta in (self.secret, self.png, self.secret2):
+        self.assertEqual(Delivery.objects.count(), 3)
+        self.assertEqual(FileMeta.objects.count(), 4)
+        for filemeta in (self.secret, self.png, self.secret2, self.elsewhere_file):
             self.assertTrue(self.store.exists(filemeta), filemeta.filename)
 
 
@@ -233,6 +250,37 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
                 with self.subTest(role=role, headers=headers):
                     self.assert_refused(client.get(url, headers=headers), expected)
 
+    def test_guessed_ids_tell_nothing(self):
+        """An examiner who guesses another group's ids gets exactly what an id that never existed gets: a 404."""
+        never = FileMeta.objects.order_by("-pk").first().pk + Delivery.objects.order_by("-pk").first().pk + 1000
+        cases = [
+            (self.other_examiner, name, pk)
+            for name, pk in [
+                *((name, self.secret.pk) for name in SERVES_BYTES if name.startswith("deliveries_filemeta_")),
+                *((name, self.second.pk) for name in SERVES_BYTES if name.startswith("deliveries_delivery_")),
+                ("deliveries_filemeta_history", self.secret.pk),
+                ("deliveries_delivery_history", self.first.pk),
+                ("deliveries_delivery_change", self.first.pk),
+            ]
+        ]
+        cases += [(self.examiner, "deliveries_filemeta_download", self.elsewhere_file.pk)]
+        cases += [(self.examiner, "deliveries_delivery_download", self.elsewhere.pk)]
+        for user, name, pk in cases:
+            client = self.client_for(user)
+            with self.subTest(user=user.username, url=name):
+                guessed = client.get(reverse(f"admin:{name}", args=[pk]))
+                missing = client.get(reverse(f"admin:{name}", args=[never]))
+                self.assertEqual((guessed.status_code, missing.status_code), (404, 404))
+                self.assertEqual(body(guessed), body(missing))
+                self.assert_no_bytes(body(guessed))
+        with self.subTest(url="verify now"):
+            client = self.client_for(self.other_examiner)
+            guessed = client.post(reverse("admin:deliveries_filemeta_verify", args=[self.secret.pk]))
+            missing = client.post(reverse("admin:deliveries_filemeta_verify", args=[never]))
+            self.assertEqual((guessed.status_code, body(guessed)), (missing.status_code, body(missing)))
+            self.assertEqual(guessed.status_code, 404)
+            self.assert_unverified(self.secret)
+
     def test_file_view_without_delivery_view(self):
         """The view permission on files alone opens the file's views; a delivery's zip and comparison also need it on deliveries."""
         client = self.client_for(make_user("files-only", perms=["view_filemeta"]))
@@ -311,6 +359,167 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
                     if expected == LOGIN:
                         self.assert_refused(response, LOGIN)
                     self.assert_all_present()
+
+
+class TestExaminersSeeTheirGroups(WhoGetsInMixin, TestCase):
+    """Every list and page of hand-ins, for examiners without any model permission."""
+
+    MODELS = [Assignment, AssignmentGroup, Delivery, FileMeta]
+
+    def setUp(self):
+        super().setUp()
+        # The rows each examiner's lists must hold: their group's, and nothing else.
+        self.own = self.rows(self.first, self.second)
+        self.theirs = self.rows(self.elsewhere)
+
+    def rows(self, *deliveries):
+        group = deliveries[0].assignment_group
+        return {
+            Assignment: {group.assignment_id},
+            AssignmentGroup: {group.pk},
+            Delivery: {d.pk for d in deliveries},
+            FileMeta: set(FileMeta.objects.filter(delivery__in=deliveries).values_list("pk", flat=True)),
+        }
+
+    def url(self, model, view, *args):
+        return reverse(f"admin:deliveries_{model._meta.model_name}_{view}", args=args)
+
+    def assert_nothing_of(self, content, subject, filename):
+        """Nothing names another group's subject (so its periods, assignments, groups) or its file."""
+        self.assertNotIn(subject.encode(), content)
+        self.assertNotIn(filename.encode(), content)
+
+    def test_lists_hold_exactly_their_groups(self):
+        """Each list (and its raw-id pop-up) shows the examiner's own rows, and no name of another group's."""
+        for user, rows, foreign in [
+            (self.examiner, self.own, (OTHER_SUBJECT, OTHER_FILE)),
+            (self.other_examiner, self.theirs, ("who-subject", "secret.txt")),
+        ]:
+            client = self.client_for(user)
+            for model in self.MODELS:
+                for query in ("", "?_popup=1&_to_field=id", "?all=", "?q=a"):
+                    with self.subTest(user=user.username, model=model.__name__, query=query):
+                        response = client.get(self.url(model, "changelist") + query)
+                        self.assertEqual(response.status_code, 200)
+                        shown = {obj.pk for obj in response.context["cl"].result_list}
+                        if query == "?q=a":
+                            self.assertLessEqual(shown, rows[model])
+                        else:
+                            self.assertEqual(shown, rows[model])
+                        self.assert_nothing_of(body(response), *foreign)
+                        self.assert_no_bytes(body(response))
+
+    def test_filters_offer_only_their_parents(self):
+        """The subject, period and assignment filters offer the examiner's own, also when asked for another's."""
+        third = make_delivery("third").assignment_group  # a second group: filters show from two choices
+        third.examiners.add(self.examiner)
+        mine = [self.group.assignment, third.assignment]
+        expected = {
+            "subject": {a.period.subject_id for a in mine},
+            "period": {a.period_id for a in mine},
+            "assignment": {a.pk for a in mine},
+        }
+        # Each list asked for the other group's period or assignment by its filter's own parameter.
+        other = self.elsewhere.assignment_group.assignment
+        lookup = {
+            Assignment: f"period__id__exact={other.period_id}",
+            AssignmentGroup: f"assignment__id__exact={other.pk}",
+            Delivery: f"assignment_group__assignment__id__exact={other.pk}",
+            FileMeta: f"delivery__assignment_group__assignment__id__exact={other.pk}",
+        }
+        client = self.client_for(self.examiner)
+        for model in self.MODELS:
+            for query in ("", f"?{lookup[model]}"):
+                with self.subTest(model=model.__name__, query=query):
+                    response = client.get(self.url(model, "changelist") + query)
+                    self.assertEqual(response.status_code, 200)
+                    choices = {
+                        spec.title: {pk for pk, _ in spec.lookup_choices}
+                        for spec in response.context["cl"].filter_specs
+                        if spec.title in expected
+                    }
+                    self.assertGreaterEqual(len(choices), 2)
+                    self.assertEqual(choices, {title: expected[title] for title in choices})
+                    self.assert_nothing_of(body(response), OTHER_SUBJECT, OTHER_FILE)
+                    if query:
+                        self.assertEqual(list(response.context["cl"].result_list), [])
+
+    def test_pages(self):
+        """Their own objects' pages and histories open; another group's are a 404, as a missing id."""
+        theirs = {model: next(iter(pks)) for model, pks in self.theirs.items()}
+        own = {model: min(pks) for model, pks in self.own.items()}
+        client = self.client_for(self.examiner)
+        for model in self.MODELS:
+            for view in ("change", "history"):
+                with self.subTest(model=model.__name__, view=view):
+                    response = client.get(self.url(model, view, own[model]))
+                    self.assertEqual(response.status_code, 200)
+                    self.assert_nothing_of(body(response), OTHER_SUBJECT, OTHER_FILE)
+                    refused = client.get(self.url(model, view, theirs[model]))
+                    self.assertEqual(refused.status_code, 404)
+                    self.assert_nothing_of(body(refused), OTHER_SUBJECT, OTHER_FILE)
+
+    def test_no_changes_they_do_not_hold(self):
+        """Examining grants no add, change or delete: the pages are read-only and posts are refused."""
+        client = self.client_for(self.examiner)
+        page = client.get(self.url(Delivery, "change", self.first.pk))
+        self.assertNotContains(page, 'name="_save"')
+        self.assertEqual(client.post(self.url(Delivery, "change", self.first.pk), {"successful": ""}).status_code, 403)
+        self.assertEqual(
+            client.post(self.url(AssignmentGroup, "change", self.group.pk), {"name": "x"}).status_code, 403
+        )
+        self.assertEqual(client.post(self.url(FileMeta, "delete", self.secret.pk), {"post": "yes"}).status_code, 403)
+        self.assertEqual(client.get(self.url(Assignment, "add")).status_code, 403)
+        self.first.refresh_from_db()
+        self.group.refresh_from_db()
+        self.assertEqual((self.first.successful, self.group.name), (True, "g"))
+        self.assert_all_present()
+
+    def test_admin_index(self):
+        """An examiner's index has the Deliveries section with just the four models of hand-ins."""
+        for path in (reverse("admin:index"), reverse("admin:app_list", args=["deliveries"])):
+            with self.subTest(path=path):
+                response = self.client_for(self.examiner).get(path)
+                self.assertEqual(response.status_code, 200)
+                models = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+                self.assertEqual(models, {"Assignment", "AssignmentGroup", "Delivery", "FileMeta"})
+        nobody = self.client_for(make_user("no-groups")).get(reverse("admin:index"))
+        self.assertEqual(nobody.context["app_list"], [])
+
+    def test_autocomplete(self):
+        """The admin's autocomplete answers an examiner with their own groups, deliveries and assignments only."""
+        cases = [
+            ("delivery", "assignment_group", {str(self.group.pk)}),
+            ("filemeta", "delivery", {str(self.first.pk), str(self.second.pk)}),
+            ("assignmentgroup", "assignment", {str(self.group.assignment_id)}),
+        ]
+        client = self.client_for(self.examiner)
+        for model_name, field_name, expected in cases:
+            with self.subTest(source=model_name, field=field_name):
+                response = client.get(
+                    reverse("admin:autocomplete"),
+                    {"app_label": "deliveries", "model_name": model_name, "field_name": field_name, "term": ""},
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual({row["id"] for row in response.json()["results"]}, expected)
+                self.assert_nothing_of(body(response), OTHER_SUBJECT, OTHER_FILE)
+
+    def test_holders_of_the_permissions_see_everything(self):
+        """Superusers, and staff with the view permissions who examine a group, see every group's rows."""
+        examining_viewer = make_examiner(
+            "examining-viewer",
+            self.group,
+            perms=["view_assignment", "view_assignmentgroup", "view_delivery", "view_filemeta"],
+        )
+        for user in (self.roles["superuser"][0], examining_viewer):
+            client = self.client_for(user)
+            for model in self.MODELS:
+                with self.subTest(user=user.username, model=model.__name__):
+                    response = client.get(self.url(model, "changelist"))
+                    shown = {obj.pk for obj in response.context["cl"].result_list}
+                    self.assertEqual(shown, self.own[model] | self.theirs[model])
+            download = client.get(reverse("admin:deliveries_filemeta_download", args=[self.elsewhere_file.pk]))
+            self.assertEqual(download.status_code, 200)
 
 
 class TestCsrf(WhoGetsInMixin, TestCase):

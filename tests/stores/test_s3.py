@@ -379,8 +379,8 @@ class TestS3Options(S3Mixin, TestCase):
         cases = [
             ({"bucket": ""}, "needs a bucket"),
             ({"prefix": "a/../b"}, "'.' or '..'"),
-            ({"addressing_style": "sideways"}, "addressing_style 'sideways'"),
-            ({"checksums": "crc"}, "checksums 'crc'"),
+            ({"addressing_style": "sideways"}, "refuses addressing_style='sideways': use 'auto', 'path' or 'virtual'"),
+            ({"checksums": "crc"}, "refuses checksums='crc': use 'sha256' or 'off'"),
             ({"part_size": MiB}, "S3 needs at least"),
             ({"upload_threads": 0}, "refuses upload_threads=0"),
             ({"chunk_size": -1}, "refuses chunk_size=-1"),

@@ -5,7 +5,7 @@ import io
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from deliveries.models import Delivery, FileMeta
+from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
 
@@ -29,6 +29,27 @@ def make_user(username, *, staff=True, superuser=False, active=True, perms=()):
     )
     if perms:
         user.user_permissions.set(Permission.objects.filter(content_type__app_label="deliveries", codename__in=perms))
+    return user
+
+
+def make_student(group, username, first_name, last_name, candidate_id=""):
+    """A student (not staff) with a full name and an email, made a candidate of ``group``."""
+    user = get_user_model().objects.create_user(
+        username,
+        email=f"{username}@example.org",
+        first_name=first_name,
+        last_name=last_name,
+        password=PASSWORD,
+    )
+    Candidate.objects.create(assignment_group=group, user=user, candidate_id=candidate_id)
+    return user
+
+
+def make_examiner(username, *groups, perms=()):
+    """A staff user (with ``perms``, none by default) who examines ``groups``."""
+    user = make_user(username, perms=perms)
+    for group in groups:
+        group.examiners.add(user)
     return user
 
 
@@ -56,6 +77,42 @@ def make_samples(prefix="adm"):
     return samples
 
 
+def make_exam_samples(prefix="exam"):
+    """
+    An anonymous assignment whose group (named "g") has one student, Amira Khan (amira.khan,
+    EXAM-4711), who handed in twice (``first``: hello.py and photo.png; ``second``: a changed
+    hello.py); and an ordinary assignment of the same period whose group ("h") has Bo Berg
+    (bo.berg, EXAM-0815), with one delivery (``ordinary``: hello.py). Returns a dict of them all.
+    """
+    first = make_delivery(prefix)
+    group = first.assignment_group
+    Assignment.objects.filter(pk=group.assignment_id).update(anonymous=True)
+    group.refresh_from_db()
+    amira = make_student(group, "amira.khan", "Amira", "Khan", candidate_id="EXAM-4711")
+    Delivery.objects.filter(pk=first.pk).update(delivered_by=amira)
+    first.refresh_from_db()
+    samples = {
+        "group": group,
+        "assignment": group.assignment,
+        "amira": amira,
+        "first": first,
+        "py": first.add_file("hello.py", [PYTHON_SOURCE]),
+        "png": first.add_file("photo.png", [png_bytes()]),
+    }
+    first.finish()
+    second = Delivery.begin(group, amira)
+    second.add_file("hello.py", [PYTHON_SOURCE.replace("Hello", "Goodbye")])
+    second.finish()
+    ordinary = Assignment.objects.create(period=group.assignment.period, short_name="oblig", long_name="Oblig")
+    ordinary_group = AssignmentGroup.objects.create(assignment=ordinary, name="h")
+    bo = make_student(ordinary_group, "bo.berg", "Bo", "Berg", candidate_id="EXAM-0815")
+    ordinary_delivery = Delivery.begin(ordinary_group, bo)
+    samples["ordinary_file"] = ordinary_delivery.add_file("hello.py", [PYTHON_SOURCE])
+    ordinary_delivery.finish()
+    samples.update(second=second, ordinary_group=ordinary_group, bo=bo, ordinary=ordinary_delivery)
+    return samples
+
+
 def body(response):
     """The body of any response, streamed or not."""
     return b"".join(response.streaming_content) if response.streaming else response.content
@@ -63,14 +120,19 @@ def body(response):
 
 class AdminFixtureMixin:
     """
-    A fresh MemoryDeliveryStore per test, and: ``superuser``, ``viewer`` (staff, view permission
-    on files and deliveries), ``nobody`` (staff without permissions), and make_samples()'s
-    deliveries and files as attributes (``first``, ``second``, ``py``, ``txt``, ``png``, ``bin``).
+    A fresh store per test (``make_store()``: a MemoryDeliveryStore), and: ``superuser``,
+    ``viewer`` (staff, view permission on files and deliveries), ``nobody`` (staff without
+    permissions), and make_samples()'s deliveries and files as attributes (``first``,
+    ``second``, ``py``, ``txt``, ``png``, ``bin``).
     """
+
+    def make_store(self):
+        """The store installed as FileMeta.deliverystore for each test (a fresh MemoryDeliveryStore)."""
+        return MemoryDeliveryStore()
 
     def setUp(self):
         super().setUp()
-        self.store = self.enterContext(swap_deliverystore(FileMeta, MemoryDeliveryStore()))
+        self.store = self.enterContext(swap_deliverystore(FileMeta, self.make_store()))
         self.superuser = make_user("root", superuser=True)
         self.viewer = make_user("viewer", perms=["view_filemeta", "view_delivery"])
         self.nobody = make_user("nobody")

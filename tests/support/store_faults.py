@@ -1,7 +1,8 @@
 """
-Fault injection: for checkstore's tests, a mixin that seeds a few files into a store, and helpers
-that run the command and return its exit status and JSON; for the admin's hand-in and zips,
-stores that fail on purpose (FailOnNthWriteStore, UnreadableStore).
+Fault injection: stores whose reads fail with EIO (ReadFailingStore) or whose n-th write fails
+(FailOnNthWriteStore), a reader that fails part way (FailingReader: a disk, or a client's broken
+connection), and for checkstore tests a mixin that seeds a few files into a store, and helpers
+that run the command and return its exit status and JSON.
 """
 
 import errno
@@ -22,6 +23,49 @@ from tests.support.store_mixins import SwappedStoreMixin
 
 CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
+
+
+class FailingReader(io.BytesIO):
+    """A reader over ``data`` that hands out its first ``fail_after`` bytes, then raises EIO."""
+
+    def __init__(self, data, fail_after):
+        super().__init__(data)
+        self._size, self._fail_after = len(data), fail_after
+
+    def _allowed(self, want):
+        pos = self.tell()
+        want = min(want, self._size - pos)
+        if want <= 0:
+            return 0  # the end of the file reads as ever
+        if pos >= self._fail_after:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return min(want, self._fail_after - pos)
+
+    def read(self, size=-1):
+        return super().read(self._allowed(self._size if size is None or size < 0 else size))
+
+    def readinto(self, buffer):
+        return super().readinto(memoryview(buffer)[: self._allowed(len(buffer))])
+
+
+class ReadFailingStore(MemoryDeliveryStore):
+    """
+    A MemoryDeliveryStore whose reads fail with EIO while ``failing`` is set, as a failing disk or
+    an NFS hiccup does: a reader hands out the first ``fail_after`` bytes (0: none), then raises
+    ``OSError(EIO)``. ``only_keys``, when set, limits the failures to those keys. Writes, listings
+    and sizes keep working.
+    """
+
+    def __init__(self, *, fail_after=0, **options):
+        super().__init__(**options)
+        self.fail_after = fail_after
+        self.failing = False
+        self.only_keys = None
+
+    def _read_open(self, key):
+        if not self.failing or (self.only_keys is not None and key not in self.only_keys):
+            return super()._read_open(key)
+        return FailingReader(self._get(key), self.fail_after)
 
 
 def run_checkstore(*args):
@@ -157,9 +201,6 @@ class LeftoverFaultsMixin:
         self.assertEqual(status, 1)
 
 
-# ---- stores that fail on purpose (for the admin's hand-in and zips) ---------------------------------
-
-
 class FailOnNthWriteStore(MemoryDeliveryStore):
     """A MemoryDeliveryStore whose ``fail_on``-th writer (counting from 1) raises OSError(ENOSPC) on its first write."""
 
@@ -178,34 +219,3 @@ class FailOnNthWriteStore(MemoryDeliveryStore):
 
             writer._write = fail
         return writer
-
-
-class FailingReader(io.BytesIO):
-    """Bytes that raise OSError(EIO) once ``fail_after`` of them were read: a failing disk, or a broken connection."""
-
-    def __init__(self, data, fail_after):
-        super().__init__(data)
-        self.fail_after = fail_after
-
-    def read(self, size=-1):
-        if self.tell() >= self.fail_after:
-            raise OSError(errno.EIO, "Input/output error")
-        if size is None or size < 0 or self.tell() + size > self.fail_after:
-            size = self.fail_after - self.tell()
-        return super().read(size)
-
-
-class UnreadableStore(MemoryDeliveryStore):
-    """
-    A MemoryDeliveryStore whose readers of the keys in ``unreadable`` ({key: n}) raise OSError(EIO)
-    once they have read ``n`` bytes (0: at the first read).
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.unreadable = {}
-
-    def _read_open(self, key):
-        if key in self.unreadable:
-            return FailingReader(self._get(key), self.unreadable[key])
-        return super()._read_open(key)

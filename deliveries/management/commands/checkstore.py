@@ -1,7 +1,6 @@
 """manage.py checkstore: is every delivered byte still there and intact? (deliveries.health)"""
 
 import json
-import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -9,9 +8,11 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from deliveries import health
+from deliveries.exit_status import ExitStatus
 from deliveries.models import FileMeta
 from deliveries.operations.arguments import parse_duration, parse_key_values, parse_since
 from deliveries.operations.progress import progress_factory
+from deliveries.operations.prompts import can_ask, confirm
 from deliveries.stores import InvalidStoreError, load_deliverystore_backend
 
 
@@ -72,9 +73,11 @@ class Command(BaseCommand):
         try:
             parsed = self._parse(options)
         except ValueError as e:
-            raise CommandError(str(e), returncode=2) from e
-        if options["delete_orphans"] and not options["yes"] and not sys.stdin.isatty():
-            raise CommandError("--delete-orphans needs --yes when there is no terminal to ask on.", returncode=2)
+            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
+        if options["delete_orphans"] and not options["yes"] and not can_ask():
+            raise CommandError(
+                "--delete-orphans needs --yes when there is no terminal to ask on.", returncode=ExitStatus.COULD_NOT_RUN
+            )
         backend = options["backend"] or settings.DELIVERY_STORE_BACKEND
         started = timezone.now()
         store = None
@@ -98,7 +101,7 @@ class Command(BaseCommand):
             self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
             if options["json"]:
                 self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
-            raise CommandError(str(e), returncode=2) from e
+            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
         self._record(health.record_run, report)
         if options["json"]:
             # One JSON document: what the deletion did goes into it, not after it.
@@ -112,7 +115,9 @@ class Command(BaseCommand):
             if options["delete_orphans"]:
                 self._delete_orphans(store, report, parsed["min_age"], options["yes"])
         if not report.ok:
-            raise CommandError(f"The store check found problems: {report.counts_text()}.", returncode=1)
+            raise CommandError(
+                f"The store check found problems: {report.counts_text()}.", returncode=ExitStatus.PROBLEMS
+            )
 
     def _store(self, backend, store_options):
         """The store named on the command line, else the configured one (``FileMeta.deliverystore``)."""
@@ -153,11 +158,9 @@ class Command(BaseCommand):
         if not candidates:
             self.stdout.write("No orphans to delete.")
             return
-        if not yes:
-            answer = input(f"Delete {len(candidates)} orphans and temporary leftovers from {store.describe()}? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                self.stdout.write("Nothing deleted.")
-                return
+        if not confirm(f"Delete {len(candidates)} orphans and temporary leftovers from {store.describe()}?", yes=yes):
+            self.stdout.write("Nothing deleted.")
+            return
         result = health.delete_orphans(store, report, min_age=min_age)
         for name, why in result.kept:
             self.stdout.write(f"kept {name}: {why}")

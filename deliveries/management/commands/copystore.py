@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from deliveries.exit_status import ExitStatus
 from deliveries.models import FileMeta
 from deliveries.operations.arguments import parse_key_values
 from deliveries.operations.copying import copy_store
@@ -38,15 +39,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["jobs"] < 1:
-            raise CommandError("--jobs must be at least 1.", returncode=2)
+            raise CommandError("--jobs must be at least 1.", returncode=ExitStatus.COULD_NOT_RUN)
         try:
             target_options = parse_key_values(options["option"], "--option")
             target = load_deliverystore_backend(options["to"], **target_options)
         except (ValueError, InvalidStoreError) as e:
-            raise CommandError(str(e), returncode=2) from e
+            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
         source = FileMeta.deliverystore
         if target.describe() == source.describe():
-            raise CommandError(f"The target is the configured store itself ({source.describe()}).", returncode=2)
+            raise CommandError(
+                f"The target is the configured store itself ({source.describe()}).", returncode=ExitStatus.COULD_NOT_RUN
+            )
         dry_run = " (dry run)" if options["dry_run"] else ""
         self.stdout.write(f"Copying from {source.describe()} to {target.describe()}{dry_run}")
         try:
@@ -59,7 +62,7 @@ class Command(BaseCommand):
                 progress=progress_factory(self.stdout.isatty()),
             )
         except (OSError, InvalidStoreError) as e:
-            raise CommandError(f"The copy could not run: {e}", returncode=2) from e
+            raise CommandError(f"The copy could not run: {e}", returncode=ExitStatus.COULD_NOT_RUN) from e
         for failure in report.failures:
             self.stderr.write(f"FAILED  #{failure.filemeta_id} {failure.filename}: {failure.reason}")
         verb = "Would copy" if report.dry_run else "Copied"
@@ -68,5 +71,5 @@ class Command(BaseCommand):
             f"intact in the target, {len(report.failures)} failed."
         )
         if not report.ok:
-            raise CommandError(summary, returncode=1)
+            raise CommandError(summary, returncode=ExitStatus.PROBLEMS)
         self.stdout.write(self.style.SUCCESS(summary))

@@ -1,11 +1,11 @@
 """manage.py seedfactory: seed a realistic demo, or any model, through the factory (deliveries.seeding)."""
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
+from deliveries.exit_status import ExitStatus
 from deliveries.operations.arguments import parse_key_values
 from deliveries.operations.progress import progress_factory
+from deliveries.operations.prompts import NoTerminal, confirm
 from deliveries.seeding import any_model, demo
 
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             else:
                 self._seed_demo(options)
         except demo.SeedError as e:
-            raise CommandError(str(e), returncode=2) from e
+            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
 
     def _seed_model(self, options):
         for flag in ("if_empty", "append", "flush"):
@@ -96,10 +96,13 @@ class Command(BaseCommand):
     def _flush(self, yes):
         counts = demo.demo_counts()
         what = ", ".join(f"{n:,} {name}" for name, n in counts.items())
-        if not yes:
-            if not sys.stdin.isatty():
-                raise demo.SeedError(f"--flush would delete {what}; pass --yes to confirm when there is no terminal.")
-            if input(f"Delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
-                raise CommandError("Nothing flushed, nothing seeded.", returncode=1)
+        try:
+            agreed = confirm(f"Delete {what}?", yes=yes)
+        except NoTerminal as e:
+            raise demo.SeedError(
+                f"--flush would delete {what}; pass --yes to confirm when there is no terminal."
+            ) from e
+        if not agreed:
+            raise CommandError("Nothing flushed, nothing seeded.", returncode=ExitStatus.PROBLEMS)
         demo.flush_demo()
         self.stdout.write(f"Flushed {what}.")

@@ -2,13 +2,17 @@
 
 import io
 import zipfile
+from datetime import timedelta
 
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from deliveries.models import FileMeta
+from deliveries.models import Delivery, FileMeta
 from deliveries.stores import InvalidStoreError
 from tests.support.admin_fixtures import PYTHON_SOURCE, AdminFixtureMixin, make_user, png_bytes
+from tests.support.store_faults import ReadFailingStore
 
 
 class TestPermissions(AdminFixtureMixin, TestCase):
@@ -262,6 +266,76 @@ class TestVerifyView(AdminFixtureMixin, TestCase):
         self.assertEqual(csrf_client.post(url).status_code, 403)
         self.py.refresh_from_db()
         self.assertEqual(self.py.status, FileMeta.Status.UNVERIFIED)
+
+
+class TestUnreadableIsNotCorrupt(AdminFixtureMixin, TestCase):
+    """A store whose reads fail with EIO: "Verify now" and "Verify selected" record nothing and say why."""
+
+    def make_store(self):
+        return ReadFailingStore()
+
+    def setUp(self):
+        super().setUp()
+        self.login(self.viewer)
+        # What earlier verifications recorded: every status a file can have, each with its own time.
+        earlier = timezone.now() - timedelta(days=3)
+        self.recorded = {
+            self.py.pk: ("intact", earlier),
+            self.txt.pk: ("missing", earlier - timedelta(hours=1)),
+            self.png.pk: ("corrupt", earlier - timedelta(hours=2)),
+            self.bin.pk: ("unverified", None),
+        }
+        for pk, (status, verified_at) in self.recorded.items():
+            FileMeta.objects.filter(pk=pk).update(status=status, verified_at=verified_at)
+        self.store.failing = True
+
+    def recorded_now(self):
+        return {
+            pk: (s, at)
+            for pk, s, at in FileMeta.objects.filter(delivery=self.first).values_list("pk", "status", "verified_at")
+        }
+
+    def test_verify_now(self):
+        """Verify now on each file: "could not read: Input/output error", and its status and time stay as they were."""
+        for fail_after in (0, 16):  # the read fails at once, or after its first bytes
+            self.store.fail_after = fail_after
+            for filemeta in (self.py, self.txt, self.png, self.bin):
+                with self.subTest(fail_after=fail_after, file=filemeta.filename):
+                    url = reverse("admin:deliveries_filemeta_verify", args=[filemeta.pk])
+                    with self.assertLogs("deliveries.admin_pages.views", "ERROR"):  # the page's preview fails too
+                        response = self.client.post(url, follow=True)
+                    status = FileMeta.objects.get(pk=filemeta.pk).get_status_display()
+                    self.assertContains(
+                        response,
+                        f"Could not verify {filemeta.filename}: could not read: Input/output error. "
+                        f"Its recorded status ({status}) is unchanged; verify it again later.",
+                    )
+                    self.assertEqual([m.level_tag for m in response.context["messages"]], ["warning"])
+                    self.assertEqual(self.recorded_now(), self.recorded)
+
+    def test_verify_selected(self):
+        """Verify selected on both lists: every status stays as it was; the message counts what could not be read."""
+        message = (
+            "Verified 4 files: 0 intact, 0 missing, 0 corrupt, 4 could not be read (could not read: Input/output "
+            "error). A file that could not be read keeps its recorded status; verify it again later."
+        )
+        files = [self.py.pk, self.txt.pk, self.png.pk, self.bin.pk]
+        for fail_after in (0, 16):
+            self.store.fail_after = fail_after
+            for model, selected in ((FileMeta, files), (Delivery, [self.first.pk])):
+                with self.subTest(fail_after=fail_after, list=model.__name__):
+                    url = reverse(f"admin:deliveries_{model._meta.model_name}_changelist")
+                    data = {"action": "verify_selected", ACTION_CHECKBOX_NAME: selected, "index": 0}
+                    response = self.client.post(url, data, follow=True)
+                    self.assertContains(response, message)
+                    self.assertEqual([m.level_tag for m in response.context["messages"]], ["warning"])
+                    self.assertEqual(self.recorded_now(), self.recorded)
+        # Positive control: once the reads work, the same action records every file intact.
+        self.store.failing = False
+        data = {"action": "verify_selected", ACTION_CHECKBOX_NAME: files, "index": 0}
+        response = self.client.post(reverse("admin:deliveries_filemeta_changelist"), data, follow=True)
+        self.assertContains(response, "Verified 4 files: 4 intact, 0 missing, 0 corrupt.")
+        self.assertEqual({s for s, _ in self.recorded_now().values()}, {"intact"})
 
 
 class TestDeliveryViews(AdminFixtureMixin, TestCase):

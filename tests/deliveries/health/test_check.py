@@ -10,9 +10,10 @@ from django.utils import timezone
 from deliveries import health
 from deliveries.health import Code, Problem, Shard
 from deliveries.health.check import _confirm_orphans
+from deliveries.integrity import verify, verify_filemeta
 from deliveries.models import FileMeta, StoreCheckRun
-from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore
-from tests.support.store_faults import CONTENTS, STRAY_KEY, StoreFaultsMixin, TempDirMixin
+from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore, StoreFacts
+from tests.support.store_faults import CONTENTS, STRAY_KEY, ReadFailingStore, StoreFaultsMixin, TempDirMixin
 
 
 class TestShard(SimpleTestCase):
@@ -66,6 +67,52 @@ class TestReport(SimpleTestCase):
         self.assertEqual(set(doc), {"ok", "summary", "problems"})
         self.assertEqual(doc["problems"], [{"code": "ORPHAN", "filemeta": 0, "key": "0", "detail": ""}])
         self.assertEqual(doc["summary"]["counts"], {"ORPHAN": 1})
+
+
+class ShelfStore(MemoryDeliveryStore):
+    """A store the check has never heard of, whose facts a test chooses."""
+
+    facts = StoreFacts("shelf", "in the basement", True, True, "SHELF_KEY")
+
+    def health_facts(self):
+        return self.facts
+
+
+class TestFactsDecide(StoreFaultsMixin, TestCase):
+    """What the store's facts say decides whether its listing can be trusted; the check reads nothing else."""
+
+    def get_store(self):
+        return ShelfStore()
+
+    def test_present_place_is_checked(self):
+        """Positive control: facts that say the place is there let the check run and find the files."""
+        report = self.check()
+        self.assertEqual((report.files, report.problems), (3, []))
+
+    def test_place_missing_while_files_are_recorded(self):
+        """A place that does not exist (a wrong setting) is not reported as every file missing."""
+        self.store.facts = StoreFacts("shelf", "in the attic", False, True, "SHELF_KEY")
+        for fm in self.files:
+            self.store.remove(fm)
+        with self.assertRaisesMessage(
+            health.CheckUnavailable,
+            "Cannot check ShelfStore: its shelf does not exist, yet files are recorded (is SHELF_KEY right?).",
+        ):
+            self.check(update_status=True)
+        self.assertEqual(set(FileMeta.objects.values_list("status", flat=True)), {FileMeta.Status.UNVERIFIED})
+
+    def test_place_missing_and_nothing_recorded(self):
+        """A place not made yet, with no files recorded: an empty store, checked and clean."""
+        self.store.facts = StoreFacts("shelf", "in the attic", False, True, "SHELF_KEY")
+        FileMeta.objects.all().delete()
+        self.assertTrue(self.check().ok)
+
+    def test_unusable_place(self):
+        """A place that is not usable at all: the store's own problem, whatever is recorded."""
+        problem = "its shelf is a bookcase. Set SHELF_KEY to a shelf."
+        self.store.facts = StoreFacts("shelf", "in the hall", False, False, "SHELF_KEY", problem)
+        with self.assertRaisesMessage(health.CheckUnavailable, f"Cannot check ShelfStore: {problem}"):
+            self.check()
 
 
 class TestCheckStore(StoreFaultsMixin, TestCase):
@@ -274,6 +321,39 @@ class TestRecordStatuses(StoreFaultsMixin, TestCase):
         self.store.remove(self.files[0])
         self.check(level="deep")
         self.assertEqual(set(self.statuses().values()), {"unverified"})
+
+
+class TestDeepUsesTheOneVerification(StoreFaultsMixin, TestCase):
+    """checkstore --deep classifies through integrity.verify: the same outcome as "Verify now"."""
+
+    def get_store(self):
+        return ReadFailingStore(fail_after=5000)
+
+    def test_same_outcomes(self):
+        """Missing, corrupt and unreadable files get the deep code of verify's outcome; unreadable keeps its status."""
+        gone, flipped, failing = self.files
+        self.store.remove(gone)
+        data = bytearray(CONTENTS[1])
+        data[0] ^= 1
+        self.rewrite(flipped, bytes(data))
+        earlier = timezone.now() - timedelta(days=2)
+        FileMeta.objects.update(status=FileMeta.Status.INTACT, verified_at=earlier)
+        self.store.failing = True  # reads fail after 5,000 bytes: only the third file (1,280,000) is that long
+        outcomes = {fm.pk: verify_filemeta(fm, save=False).outcome for fm in self.files}
+        self.assertEqual(outcomes, {gone.pk: "missing", flipped.pk: "corrupt", failing.pk: "unreadable"})
+        with mock.patch("deliveries.health.deep.verify", wraps=verify) as spy:
+            report = self.check(level="deep", update_status=True)
+        self.assertEqual([c.args[1] for c in spy.call_args_list], [str(flipped.pk), str(failing.pk)])
+        self.assertEqual(
+            self.codes(report), [("HASH_MISMATCH", flipped.pk), ("MISSING", gone.pk), ("UNREADABLE", failing.pk)]
+        )
+        [unreadable] = [p for p in report.problems if p.code == Code.UNREADABLE]
+        self.assertEqual(unreadable.detail, "Input/output error")
+        rows = dict(
+            (pk, (status, at)) for pk, status, at in FileMeta.objects.values_list("pk", "status", "verified_at")
+        )
+        self.assertEqual(rows[failing.pk], ("intact", earlier))
+        self.assertEqual([rows[gone.pk][0], rows[flipped.pk][0]], ["missing", "corrupt"])
 
 
 class TestFilemetaId(SimpleTestCase):

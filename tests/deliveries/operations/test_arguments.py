@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from django.test import SimpleTestCase, override_settings
 
 from deliveries.operations.arguments import parse_duration, parse_key_values, parse_since
-from deliveries.operations.progress import progress_factory
 
 
 class TestParsers(SimpleTestCase):
@@ -35,10 +34,3 @@ class TestParsers(SimpleTestCase):
         for bad in ("novalue", "=1"):
             with self.subTest(bad=bad), self.assertRaisesMessage(ValueError, f"field {bad!r} must look like key=value"):
                 parse_key_values([bad], "field")
-
-    def test_progress_disabled(self):
-        """Off a terminal the progress bar is silent but accepts updates."""
-        bar = progress_factory(False)(total=10, unit="B", desc="x")
-        bar.update(5)
-        bar.close()
-        self.assertTrue(bar.disable)

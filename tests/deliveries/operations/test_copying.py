@@ -11,6 +11,7 @@ from deliveries.operations.copying import CopyFailure, copy_store
 from deliveries.stores import FsDeliveryStore, MemoryDeliveryStore, swap_deliverystore
 from deliveries.stores.memory import _MemoryWriter
 from deliveries.testhelpers import make_delivery
+from tests.support.store_faults import ReadFailingStore
 
 CONTENTS = {f"file{i}.txt": (b"line %d\n" % i) * (1000 * i + 1) for i in range(6)}
 
@@ -125,6 +126,27 @@ class TestCopyStore(CopyMixin, TestCase):
         copy_store(self.source, self.target, progress=Bar)
         total = sum(map(len, CONTENTS.values()))
         self.assertEqual((bars[0].total, bars[0].done, bars[0].closed), (total, total, True))
+
+    def test_unreadable_target_is_not_called_damaged(self):
+        """A target whose reads fail: each copy fails with "could not read", is not called corrupt, and is removed."""
+        target = ReadFailingStore()
+        target.failing = True
+        report = copy_store(self.source, target, jobs=2)
+        self.assertEqual(report.copied, 0)
+        self.assertEqual({f.reason for f in report.failures}, {"could not read the copy back: Input/output error"})
+        self.assertEqual(list(target.iter_objects()), [])
+        # Positive control: the same target, reading again, takes every file.
+        target.failing = False
+        self.assertEqual(copy_store(self.source, target, jobs=2).copied, len(CONTENTS))
+
+    def test_unreadable_copy_already_there_is_kept(self):
+        """A copy the target holds but cannot read is reported and left alone: it may well be intact."""
+        target = ReadFailingStore()
+        copy_store(self.source, target)
+        target.failing = True
+        report = copy_store(self.source, target)
+        self.assertEqual({f.reason for f in report.failures}, {"could not read the target's copy: Input/output error"})
+        self.assertEqual(len(list(target.iter_objects())), len(CONTENTS))
 
     def test_jobs_must_be_positive(self):
         """jobs < 1 is refused."""

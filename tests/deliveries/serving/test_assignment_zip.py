@@ -15,7 +15,7 @@ from deliveries.models import FileMeta
 from deliveries.serving.assignment_zip import MANIFEST_HEADER, AssignmentZip
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from tests.support.admin_fixtures import HandedInAssignment, deliver, make_group, make_user
-from tests.support.store_faults import UnreadableStore
+from tests.support.store_faults import ReadFailingStore
 
 TOP = "zip-subject.p.oblig1"
 
@@ -201,7 +201,7 @@ class UnreadableMixin:
 
 
 class TestMissingAndUnreadable(UnreadableMixin, ZipMixin, TestCase):
-    store_class = staticmethod(lambda: UnreadableStore(chunk_size=100))
+    store_class = staticmethod(lambda: ReadFailingStore(chunk_size=100))
 
     def test_missing_bytes_are_listed_and_left_out(self):
         """A file without bytes in the store is listed as missing and left out; the rest of the zip is whole."""
@@ -216,7 +216,7 @@ class TestMissingAndUnreadable(UnreadableMixin, ZipMixin, TestCase):
 
     def test_unreadable_bytes(self):
         """A store that fails at the first byte: listed as unreadable and left out; part way: cut short, and said so."""
-        self.store.unreadable = {self.main.key: 0}
+        self.store.failing, self.store.only_keys, self.store.fail_after = True, {self.main.key}, 0
         zipped = self.zip_for(self.superuser)
         rows = self.rows_by_file(zipped)
         self.assertEqual(
@@ -224,7 +224,7 @@ class TestMissingAndUnreadable(UnreadableMixin, ZipMixin, TestCase):
         )
         self.assertEqual(rows[("Team Rocket", "Report.pdf")]["status"], "included")
         self.assertNotIn(f"{TOP}/{self.rocket_folder}/main.py", zipped.namelist())
-        self.store.unreadable = {self.main.key: 300}  # 900 bytes long, read 100 at a time
+        self.store.fail_after = 300  # main.py is 900 bytes long, read 100 at a time
         zipped = self.zip_for(self.superuser)
         row = self.rows_by_file(zipped)[("Team Rocket", "main.py")]
         self.assertEqual(row["status"], "unreadable part way: cut short in the zip")
