@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
 from . import access
+from .admin_pages.assignment_download import AssignmentDownloadViews
 from .admin_pages.display import (
     ViewerColumnsMixin,
     change_link,
@@ -42,6 +43,7 @@ from .admin_pages.filters import (
     LatenessFilter,
     ParentListFilter,
 )
+from .admin_pages.handin import HandInViews
 from .admin_pages.history import DeadlineHistoryMixin, VerificationHistory
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.people import PeopleSearchMixin, UserLabelsMixin
@@ -119,7 +121,9 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin):
+class AssignmentAdmin(
+    AssignmentDownloadViews, ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin
+):
     list_display = [
         "short_name",
         "long_name_cut",
@@ -142,6 +146,9 @@ class AssignmentAdmin(ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin
     deadline_fields = ["first_deadline"]
 
     long_name_cut = SubjectAdmin.long_name_cut
+
+    def get_urls(self):
+        return self.download_urls() + super().get_urls()
 
     @admin.display(description="Period", ordering="period")
     def period_link(self, obj):
@@ -284,7 +291,13 @@ class DeliveryInline(ScopedInlineMixin, ViewerColumnsMixin, RecordInline):
 
 @admin.register(AssignmentGroup)
 class AssignmentGroupAdmin(
-    ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, UserLabelsMixin, PeopleSearchMixin, admin.ModelAdmin
+    HandInViews,
+    ScopedAdminMixin,
+    DeadlineHistoryMixin,
+    ViewerColumnsMixin,
+    UserLabelsMixin,
+    PeopleSearchMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "group_label",
@@ -322,6 +335,9 @@ class AssignmentGroupAdmin(
     @admin.display(description="Group", ordering="name")
     def group_label(self, obj):
         return ellipsis(obj.label)
+
+    def get_urls(self):
+        return self.hand_in_urls() + super().get_urls()
 
     @admin.display(description="Assignment", ordering="assignment")
     def assignment_link(self, obj):

@@ -321,7 +321,7 @@ class Delivery(models.Model):
                 filemeta.save(update_fields=["size", "checksum", "content_type"])
         except BaseException:
             if committed:
-                _remove_bytes(store, store.key_for(filemeta))
+                remove_orphaned_bytes(store, store.key_for(filemeta))
             raise
         return filemeta
 
@@ -409,7 +409,7 @@ class StoredChunk(models.Model):
         return f"{self.blob} [{self.index}]"
 
 
-def _remove_bytes(store, key):
+def remove_orphaned_bytes(store, key):
     """Remove bytes whose FileMeta is gone; a failure leaves an orphan for checkstore, never an error."""
     try:
         store.remove(key)
@@ -426,7 +426,7 @@ def remove_bytes_after_commit(sender, instance, using, **kwargs):
     """Bytes go only once the deletion of their row has committed: a rollback keeps both."""
     store = FileMeta.deliverystore
     key = store.key_for(instance)
-    transaction.on_commit(lambda: _remove_bytes(store, key), using=using)
+    transaction.on_commit(lambda: remove_orphaned_bytes(store, key), using=using)
 
 
 class StoreCheckRun(models.Model):
