@@ -8,6 +8,7 @@ deliveries.E002  The backend refuses its options.
 deliveries.E003  The place the store writes to is not writable and cannot be made so by the store
                  (a root that is a file, a directory this process may not write to, a missing
                  STORAGES alias, ...); for a MirroredDeliveryStore, the place of any of its copies.
+deliveries.E004  A hand-in limit (DELIVERY_UPLOAD_MAX_*) is not a whole number above 0.
 """
 
 from django.conf import settings
@@ -45,4 +46,20 @@ def check_deliverystore(app_configs=None, **kwargs):
             message = f"{store.describe()}: {facts.problem}"
             hint = f"Set {facts.setting}." if facts.setting else None
         errors.append(checks.Error(message, hint=hint, id="deliveries.E003"))
+    return errors
+
+
+@checks.register()
+def check_upload_limits(app_configs=None, **kwargs):
+    errors = []
+    for setting in ("DELIVERY_UPLOAD_MAX_FILE_SIZE", "DELIVERY_UPLOAD_MAX_FILES", "DELIVERY_UPLOAD_MAX_TOTAL_SIZE"):
+        value = getattr(settings, setting)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            errors.append(
+                checks.Error(
+                    f"{setting} = {value!r}: a hand-in limit must be a whole number above 0 (bytes, or files).",
+                    hint=f"Set {setting}, or leave it out for its default.",
+                    id="deliveries.E004",
+                )
+            )
     return errors

@@ -68,7 +68,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "project.apps.DeliverystoreAdminConfig",  # django.contrib.admin with its site (project/apps.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -197,6 +197,21 @@ DELIVERY_STORE_MIRROR_MIN_COPIES = env.int("DELIVERY_STORE_MIRROR_MIN_COPIES", d
 DELIVERY_STORE_MIRROR_VERIFY_AHEAD = env.int("DELIVERY_STORE_MIRROR_VERIFY_AHEAD", default=1024 * 1024)
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk
 DELIVERY_STORE_CHUNK_SIZE = env.int("DELIVERY_STORE_CHUNK_SIZE", default=1024 * 1024)
+
+# --- Hand-ins through the admin (a group's "Hand in files" page) -------------------------------
+# What one hand-in may hold: the largest file, the number of files, and their total, in bytes.
+# A file that breaks a limit is refused with a message, and then nothing of that hand-in is kept.
+DELIVERY_UPLOAD_MAX_FILE_SIZE = env.int("DELIVERY_UPLOAD_MAX_FILE_SIZE", default=1024 * 1024 * 1024)
+DELIVERY_UPLOAD_MAX_FILES = env.int("DELIVERY_UPLOAD_MAX_FILES", default=100)
+DELIVERY_UPLOAD_MAX_TOTAL_SIZE = env.int("DELIVERY_UPLOAD_MAX_TOTAL_SIZE", default=2 * 1024 * 1024 * 1024)
+# Django reads a request of at most FILE_UPLOAD_MAX_MEMORY_SIZE bytes (2.5 MB) into memory and
+# spools anything bigger to a temporary file in FILE_UPLOAD_TEMP_DIR (the system's temporary
+# directory when empty): point it at a disk with room for DELIVERY_UPLOAD_MAX_TOTAL_SIZE, not a
+# tmpfs, which would hold uploads in memory after all.
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# Django refuses a request with more files than this outright; the hand-in page names each file
+# over DELIVERY_UPLOAD_MAX_FILES itself, so Django's cap must not be lower.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, DELIVERY_UPLOAD_MAX_FILES)
 
 LOGGING = {
     "version": 1,

@@ -32,11 +32,33 @@ logger = logging.getLogger(__name__)
 __all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome", "verify_many"]
 
 
-def verify_many(filemetas):
-    """Verify every FileMeta of ``filemetas`` (an iterable), recording each outcome; return the VerificationTally."""
+def verification_message(filemeta, result):
+    """What a user reads about one verification, and at which message level: on the page and in the history."""
+    if result.ok:
+        return f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
+    if result.outcome == Outcome.UNREADABLE:
+        text = (
+            f"Could not verify {filemeta.filename}: {result.describe()}. Its recorded status "
+            f"({filemeta.get_status_display()}) is unchanged; verify it again later."
+        )
+        return text, messages.WARNING
+    return f"Verified {filemeta.filename}: {result.describe()}.", messages.ERROR
+
+
+def verify_many(filemetas, history=None):
+    """
+    Verify every FileMeta of ``filemetas`` (an iterable), recording each outcome; return the
+    VerificationTally. With ``history`` (an admin_pages.history.VerificationHistory), each
+    recorded outcome also goes into the file's history.
+    """
     tally = VerificationTally()
     for filemeta in filemetas:
-        tally.add(verify_filemeta(filemeta))
+        result = verify_filemeta(filemeta)
+        tally.add(result)
+        if history is not None:
+            history.add(filemeta, result, verification_message(filemeta, result)[0])
+    if history is not None:
+        history.close()
     return tally
 
 
@@ -181,17 +203,10 @@ class FileMetaViews(BytesViewsMixin):
         """
         filemeta = self.get_object_showing_bytes(request, object_id)
         result = verify_filemeta(filemeta)
-        if result.ok:
-            text, level = f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
-        elif result.outcome == Outcome.UNREADABLE:
-            text = (
-                f"Could not verify {filemeta.filename}: {result.describe()}. Its recorded status "
-                f"({filemeta.get_status_display()}) is unchanged; verify it again later."
-            )
-            level = messages.WARNING
-        else:
-            text, level = f"Verified {filemeta.filename}: {result.describe()}.", messages.ERROR
+        text, level = verification_message(filemeta, result)
         self.message_user(request, text, level)
+        if result.status is not None:  # an unreadable file keeps its status: nothing changed, nothing to log
+            self.log_change(request, filemeta, text)
         return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
 
     def byte_urls(self):

@@ -165,6 +165,14 @@ class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
     def setUp(self):
         super().setUp()
         self.login(self.viewer)
+        # The new columns have something to show: students (named), a deadline to be late for.
+        group = self.first.assignment_group
+        self.nobody.first_name, self.nobody.last_name = "Amira", "Khan"
+        self.nobody.save()
+        Candidate.objects.create(assignment_group=group, user=self.nobody)
+        Assignment.objects.filter(pk=group.assignment_id).update(
+            first_deadline=timezone.now() - datetime.timedelta(days=1)
+        )
 
     def count_queries(self, url):
         with CaptureQueriesContext(connection) as queries:
@@ -178,6 +186,8 @@ class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
             changelist(FileMeta),
             changelist(FileMeta) + "?status__exact=intact",
             changelist(FileMeta) + "?type=text&q=e",
+            changelist(FileMeta) + "?lateness=late",
+            changelist(FileMeta) + "?q=Amira+Khan",
         ]
         FileMeta.objects.filter(pk=self.py.pk).update(status=FileMeta.Status.INTACT)  # every list has rows
         small = [self.count_queries(url)[0] for url in urls]
@@ -204,14 +214,24 @@ class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
         self.assertEqual(response.context["cl"].result_list[0].filename, f"file{11999 - (200 - 7):06d}.py")
 
     def test_delivery_list_constant_queries(self):
-        """The delivery list too: the same queries for 2 or 2,000 deliveries."""
-        small, _ = self.count_queries(changelist(Delivery))
+        """The delivery list too, with its students, lateness, filter and name search: the same queries for 2 or 2,000 deliveries."""
+        urls = [
+            changelist(Delivery),
+            changelist(Delivery) + "?lateness=late",
+            changelist(Delivery) + "?q=Khan",
+            changelist(Delivery) + "?p=2",
+        ]
+        small = [self.count_queries(url)[0] for url in urls[:3]]
         group = self.first.assignment_group
         Delivery.objects.bulk_create(
             Delivery(assignment_group=group, number=100 + i, delivered_by=self.first.delivered_by) for i in range(2000)
         )
-        with self.assertNumQueries(small):
-            self.client.get(changelist(Delivery))
+        for url, expected in zip(urls, [*small, small[0]]):
+            with self.subTest(url=url), self.assertNumQueries(expected):
+                response = self.client.get(url)
+                self.assertEqual(len(response.context["cl"].result_list), 100)
+                self.assertContains(response, "Amira Khan (nobody)")
+                self.assertContains(response, "late by")
 
 
 class TestExaminerListsAtScale(AdminFixtureMixin, TestCase):
@@ -280,9 +300,7 @@ class TestActions(AdminFixtureMixin, TestCase):
     def setUp(self):
         super().setUp()
         self.login(self.viewer)
-        self.store.remove(self.txt)
-        with self.store.write_open(self.bin) as writer:
-            writer.write(b"tampered")
+        self.damage_samples()
 
     def test_verify_selected_files(self):
         """The action verifies the chosen files, records each outcome and reports the counts."""

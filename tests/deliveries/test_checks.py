@@ -1,4 +1,4 @@
-"""System checks deliveries.E001-E003: each names what to set."""
+"""System checks deliveries.E001-E004: each names what to set."""
 
 import os
 import shutil
@@ -7,7 +7,7 @@ from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
 
-from deliveries.checks import check_deliverystore
+from deliveries.checks import check_deliverystore, check_upload_limits
 from deliveries.stores import MemoryDeliveryStore, StoreFacts
 
 
@@ -123,3 +123,15 @@ class TestStoreChecks(SimpleTestCase):
         self.assertEqual(error.id, "deliveries.E003")
         self.assertIn(f"the replica 1, FsDeliveryStore at {afile}: its root is not a directory", error.msg)
         self.assertEqual(error.hint, "Set the replica 1's options in DELIVERY_STORE_MIRROR_REPLICAS.")
+
+
+class TestUploadLimitChecks(SimpleTestCase):
+    def test_e004_limits(self):
+        """A hand-in limit of 0, below 0 or not a number is refused, naming the setting; the defaults pass."""
+        self.assertEqual(check_upload_limits(), [])
+        for setting in ("DELIVERY_UPLOAD_MAX_FILE_SIZE", "DELIVERY_UPLOAD_MAX_FILES", "DELIVERY_UPLOAD_MAX_TOTAL_SIZE"):
+            for value in (0, -1, "10", True):
+                with self.subTest(setting=setting, value=value), override_settings(**{setting: value}):
+                    [error] = check_upload_limits()
+                    self.assertEqual(error.id, "deliveries.E004")
+                    self.assertIn(f"{setting} = {value!r}: a hand-in limit must be a whole number above 0", error.msg)

@@ -3,9 +3,9 @@ Who gets the bytes: every admin URL that serves stored bytes or acts on them, fo
 user, examiners of the group and of another group among them; every list and page of hand-ins for
 examiners; and CSRF on every state-changing action.
 
-The URLs are discovered from the FileMeta and Delivery admins' ``get_urls()``: a URL added there
-without being classified below fails ``test_every_url_is_classified``, so a new byte view cannot
-slip past these tests.
+The URLs are discovered from every admin's ``get_urls()``: a URL added to any of them without
+being classified below fails ``test_every_url_is_classified``, so a new byte view cannot slip past
+these tests.
 """
 
 import io
@@ -14,6 +14,7 @@ import zipfile
 
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
 
@@ -40,6 +41,7 @@ SERVES_BYTES = {
     "deliveries_filemeta_change",  # the file's page embeds its preview
     "deliveries_delivery_download",
     "deliveries_delivery_compare",
+    "deliveries_assignment_download",  # the zip of an assignment's hand-ins
 }
 ACTS_ON_BYTES = {
     "deliveries_filemeta_verify",
@@ -47,6 +49,7 @@ ACTS_ON_BYTES = {
     "deliveries_filemeta_delete",  # removes the bytes
     "deliveries_delivery_changelist",  # actions: verify selected, delete selected
     "deliveries_delivery_delete",  # removes its files' bytes
+    "deliveries_assignmentgroup_deliver",  # hands in: writes bytes
 }
 NO_BYTES = {
     "deliveries_filemeta_add",  # always refused: files come in through Delivery.add_file
@@ -153,6 +156,10 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
         def is_secret(response):
             self.assertEqual(body(response), SECRET_V1)
 
+        def assignment_zip_holds_secret(response):
+            archive = zipfile.ZipFile(io.BytesIO(body(response)))
+            self.assertIn(SECRET_V1, [archive.read(name) for name in archive.namelist()])
+
         views = [
             ("deliveries_filemeta_download", self.secret.pk, is_secret),
             ("deliveries_filemeta_preview", self.secret.pk, shows_marker),
@@ -160,9 +167,11 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
             ("deliveries_filemeta_change", self.secret.pk, shows_marker),
             ("deliveries_delivery_download", self.first.pk, zip_holds_secret),
             ("deliveries_delivery_compare", self.second.pk, shows_marker),
+            ("deliveries_assignment_download", self.first.assignment_group.assignment_id, assignment_zip_holds_secret),
         ]
         self.assertEqual({name for name, _, _ in views}, SERVES_BYTES)
-        return [(name, reverse(f"admin:{name}", args=[pk]), check) for name, pk, check in views]
+        query = {"deliveries_assignment_download": "?deliveries=all"}  # without it, the page that offers the choice
+        return [(name, reverse(f"admin:{name}", args=[pk]) + query.get(name, ""), check) for name, pk, check in views]
 
     def test_every_url_is_classified(self):
         """Every URL of the FileMeta and Delivery admins is known to serve bytes, act on them, or neither."""
@@ -173,16 +182,21 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
                     self.assertEqual(str(pattern.pattern), "<path:object_id>/")
                     continue
                 names.add(pattern.name)
-        self.assertEqual(names, SERVES_BYTES | ACTS_ON_BYTES | NO_BYTES)
-        # No other admin, and not the site itself, has views of its own (a store health page would
-        # have to be classified here): the stock ones show no stored bytes.
+        classified = SERVES_BYTES | ACTS_ON_BYTES | NO_BYTES
+        self.assertEqual(
+            names, {name for name in classified if name.startswith(("deliveries_filemeta_", "deliveries_delivery_"))}
+        )
+        # Any other admin's own views (beyond the stock ones, which show no stored bytes) must be
+        # classified here too; the site itself has none (a store health page would be one).
         stock = ("_changelist", "_add", "_history", "_delete", "_change", "_password_change")
         for model, model_admin in admin.site._registry.items():
             if model in (FileMeta, Delivery):
                 continue
             for pattern in model_admin.get_urls():
                 with self.subTest(model=model.__name__, pattern=str(pattern.pattern)):
-                    self.assertTrue(pattern.name is None or pattern.name.endswith(stock), pattern.name)
+                    self.assertTrue(
+                        pattern.name is None or pattern.name.endswith(stock) or pattern.name in classified, pattern.name
+                    )
         site_views = {
             pattern.name for pattern in admin.site.get_urls() if not hasattr(pattern, "url_patterns") and pattern.name
         }
@@ -523,20 +537,25 @@ class TestCsrf(WhoGetsInMixin, TestCase):
         def gone(model, pk):
             return lambda: self.assertFalse(model.objects.filter(pk=pk).exists())
 
-        def delivery_changed():
-            self.assertFalse(Delivery.objects.get(pk=self.second.pk).successful)
+        group = self.second.assignment_group
 
-        change_form = {
-            "assignment_group": self.second.assignment_group_id,
-            "delivered_by": self.second.delivered_by_id,
-            "time_of_delivery_0": self.second.time_of_delivery.strftime("%Y-%m-%d"),
-            "time_of_delivery_1": self.second.time_of_delivery.strftime("%H:%M:%S"),
-            "filemetas-TOTAL_FORMS": 1,
-            "filemetas-INITIAL_FORMS": 1,
-            "filemetas-MIN_NUM_FORMS": 0,
-            "filemetas-MAX_NUM_FORMS": 1000,
-            "filemetas-0-id": self.secret2.pk,
-            "filemetas-0-delivery": self.second.pk,
+        def handed_in():
+            self.assertTrue(Delivery.objects.filter(assignment_group=self.first.assignment_group, number=3).exists())
+
+        def extension_set():
+            group.refresh_from_db()
+            self.assertEqual(group.deadline.year, 2030)
+
+        # Deliveries are records (their change form is refused); a group's extension is what changes.
+        group_form = {
+            "assignment": group.assignment_id,
+            "name": group.name,
+            "deadline_0": "2030-01-01",
+            "deadline_1": "12:00:00",
+            "candidate_set-TOTAL_FORMS": 0,
+            "candidate_set-INITIAL_FORMS": 0,
+            "deliveries-TOTAL_FORMS": group.deliveries.count(),
+            "deliveries-INITIAL_FORMS": group.deliveries.count(),
         }
         return [
             (
@@ -558,10 +577,10 @@ class TestCsrf(WhoGetsInMixin, TestCase):
                 verified(self.secret, self.png),
             ),
             (
-                "delivery: change",
-                reverse("admin:deliveries_delivery_change", args=[self.second.pk]),
-                change_form,
-                delivery_changed,
+                "group: extension",
+                reverse("admin:deliveries_assignmentgroup_change", args=[group.pk]),
+                group_form,
+                extension_set,
             ),
             (
                 "files: delete selected",
@@ -587,6 +606,12 @@ class TestCsrf(WhoGetsInMixin, TestCase):
                 {"post": "yes"},
                 gone(Delivery, self.second.pk),
             ),
+            (
+                "group: hand in",
+                reverse("admin:deliveries_assignmentgroup_deliver", args=[self.first.assignment_group_id]),
+                {"files": [SimpleUploadedFile("late.txt", b"mailed in")]},
+                handed_in,
+            ),
         ]
 
     def snapshot(self):
@@ -594,6 +619,7 @@ class TestCsrf(WhoGetsInMixin, TestCase):
         return (
             sorted(FileMeta.objects.values_list("pk", "status", "verified_at")),
             sorted(Delivery.objects.values_list("pk", "successful", "number", "assignment_group_id")),
+            sorted(AssignmentGroup.objects.values_list("pk", "deadline")),
             sorted(obj.key for obj in self.store.iter_objects()),
         )
 
@@ -624,8 +650,6 @@ class TestCsrf(WhoGetsInMixin, TestCase):
                 client = self.client_for(superuser, enforce_csrf_checks=True)
                 client.get(reverse("admin:deliveries_filemeta_changelist"))
                 data = {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
-                if label == "delivery: change":
-                    data["successful"] = ""  # unticked: the change to look for
                 response = client.post(url, data)
                 self.assertEqual(response.status_code, 302, body(response)[:2000])
                 check()

@@ -177,7 +177,7 @@ class TestAnonymousAssignment(NamesMixin, TestCase):
         data = {
             "assignment": self.assignment.pk,
             "name": "g",
-            "examiners": f"{self.examiner.pk},{self.administrator.pk}",
+            "examiners": [self.examiner.pk, self.administrator.pk],  # chosen in an autocomplete box
             "deadline_0": "",
             "deadline_1": "",
             "candidate_set-TOTAL_FORMS": 2,
@@ -191,6 +191,9 @@ class TestAnonymousAssignment(NamesMixin, TestCase):
             "candidate_set-1-assignment_group": self.group.pk,
             "candidate_set-1-user": cy.pk,
             "candidate_set-1-candidate_id": "",
+            # The group's deliveries, listed read-only below its candidates.
+            "deliveries-TOTAL_FORMS": self.group.deliveries.count(),
+            "deliveries-INITIAL_FORMS": self.group.deliveries.count(),
         }
         url = reverse("admin:deliveries_assignmentgroup_change", args=[self.group.pk])
         response = self.client_for(self.superuser).post(url, data)
@@ -222,5 +225,6 @@ class TestAnonymousAssignment(NamesMixin, TestCase):
         self.assert_no_names(body(response))
         self.assertContains(response, "EXAM-4711")
         self.assertNotContains(response, 'name="candidate_set-0-user"')
-        (candidates,) = response.context["inline_admin_formsets"]
+        candidates, deliveries = response.context["inline_admin_formsets"]
+        self.assertEqual(deliveries.formset.prefix, "deliveries")
         self.assertEqual((candidates.has_add_permission, candidates.has_delete_permission), (False, False))

@@ -1,7 +1,8 @@
 """
-Fault injection: a store whose reads fail with EIO (ReadFailingStore), and for checkstore tests a
-mixin that seeds a few files into a store, and helpers that run the command and return its exit
-status and JSON.
+Fault injection: stores whose reads fail with EIO (ReadFailingStore) or whose n-th write fails
+(FailOnNthWriteStore), a reader that fails part way (FailingReader: a disk, or a client's broken
+connection), and for checkstore tests a mixin that seeds a few files into a store, and helpers
+that run the command and return its exit status and JSON.
 """
 
 import errno
@@ -24,7 +25,7 @@ CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
 
 
-class _FailingReader(io.BytesIO):
+class FailingReader(io.BytesIO):
     """A reader over ``data`` that hands out its first ``fail_after`` bytes, then raises EIO."""
 
     def __init__(self, data, fail_after):
@@ -51,18 +52,20 @@ class ReadFailingStore(MemoryDeliveryStore):
     """
     A MemoryDeliveryStore whose reads fail with EIO while ``failing`` is set, as a failing disk or
     an NFS hiccup does: a reader hands out the first ``fail_after`` bytes (0: none), then raises
-    ``OSError(EIO)``. Writes, listings and sizes keep working.
+    ``OSError(EIO)``. ``only_keys``, when set, limits the failures to those keys. Writes, listings
+    and sizes keep working.
     """
 
     def __init__(self, *, fail_after=0, **options):
         super().__init__(**options)
         self.fail_after = fail_after
         self.failing = False
+        self.only_keys = None
 
     def _read_open(self, key):
-        if not self.failing:
+        if not self.failing or (self.only_keys is not None and key not in self.only_keys):
             return super()._read_open(key)
-        return _FailingReader(self._get(key), self.fail_after)
+        return FailingReader(self._get(key), self.fail_after)
 
 
 def run_checkstore(*args):
@@ -196,3 +199,23 @@ class LeftoverFaultsMixin:
         self.assert_problem(doc, "TEMP_LEFTOVER", None, name)
         status, _ = run_checkstore_json("--fail-on-orphans")
         self.assertEqual(status, 1)
+
+
+class FailOnNthWriteStore(MemoryDeliveryStore):
+    """A MemoryDeliveryStore whose ``fail_on``-th writer (counting from 1) raises OSError(ENOSPC) on its first write."""
+
+    def __init__(self, fail_on, **kwargs):
+        super().__init__(**kwargs)
+        self.fail_on = fail_on
+        self.writers = 0
+
+    def _write_open(self, key):
+        writer = super()._write_open(key)
+        self.writers += 1
+        if self.writers == self.fail_on:
+
+            def fail(data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            writer._write = fail
+        return writer

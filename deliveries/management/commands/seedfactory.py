@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "--size",
             choices=sorted(demo.SIZES),
             default="small",
-            help="Demo size: small (~70 files), medium (~9,000), large (>= 100,000). Default small.",
+            help="Demo size: small (~65 files), medium (~8,700), large (>= 100,000). Default small.",
         )
         parser.add_argument(
             "--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0)."
@@ -51,6 +51,11 @@ class Command(BaseCommand):
             help="Delete every subject (and all below it) and the demo users first; asks unless --yes.",
         )
         parser.add_argument("--yes", action="store_true", help="Do not ask before --flush.")
+        parser.add_argument(
+            "--examiner-password",
+            metavar="PASSWORD",
+            help="The password the demo's examiners (staff users) log in with; default: one generated and printed once.",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -87,10 +92,26 @@ class Command(BaseCommand):
         if options["flush"]:
             self._flush(options["yes"])
         report = demo.seed_demo(
-            options["size"], options["seed"], append=options["append"], progress=progress_factory(self.stdout.isatty())
+            options["size"],
+            options["seed"],
+            append=options["append"],
+            progress=progress_factory(self.stdout.isatty()),
+            examiner_password=options["examiner_password"],
         )
         self.stdout.write(
             self.style.SUCCESS(f"Seeded the {options['size']} demo (seed {options['seed']}): {report.line()}.")
+        )
+        self._print_examiner_login(report, given=bool(options["examiner_password"]))
+
+    def _print_examiner_login(self, report, given):
+        if not report.examiners:
+            return
+        shown = ", ".join(repr(name) for name in report.examiners[:3])
+        password = "the --examiner-password given." if given else f"password: {report.examiner_password}"
+        self.stdout.write(
+            f"The {len(report.examiners)} demo examiners see only their own groups. Log in at /admin/ as one of "
+            f"them (e.g. {shown}) with {password}"
+            + ("" if given else "\n(generated for this demo and printed once; 'manage.py changepassword' resets one).")
         )
 
     def _flush(self, yes):

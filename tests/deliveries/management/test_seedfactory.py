@@ -1,8 +1,10 @@
 """manage.py seedfactory: the demo, any model, and the arguments it refuses."""
 
+import re
 from io import StringIO
 from unittest import mock
 
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
@@ -26,11 +28,25 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
         """--if-empty seeds the small demo on an empty database and does nothing after."""
         out = seedfactory("--if-empty")
         self.assertRegex(
-            out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n$"
+            out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n"
         )
         files = FileMeta.objects.count()
         self.assertEqual(seedfactory("--if-empty"), "The database holds a demo already; not seeding (--if-empty).\n")
         self.assertEqual(FileMeta.objects.count(), files)
+
+    def test_examiner_login_printed(self):
+        """The examiners' login is printed: a generated password once, or a pointer to the one given."""
+        out = seedfactory("--seed", "5")
+        match = re.search(
+            r"e\.g\. ('[\w.]+'), .* with password: (\S+)\n\(generated for this demo and printed once", out
+        )
+        self.assertIsNotNone(match, out)
+        username, password = match.group(1).strip("'"), match.group(2)
+        self.assertTrue(get_user_model().objects.get(username=username).check_password(password))
+        self.assertIn("The 3 demo examiners see only their own groups.", out)
+        out = seedfactory("--append", "--examiner-password", "chosen-demo-pass")
+        self.assertIn("with the --examiner-password given.\n", out)
+        self.assertNotIn("chosen-demo-pass", out)
 
     def test_double_seed_append_flush(self):
         """A second seed is refused (exit 2); --append adds; --flush --yes replaces; --flush without a terminal asks for --yes."""
