@@ -4,12 +4,13 @@ copies) and ``--repair-from`` (another store: a backup, an old server, a copy ma
 
 For every copy a check found MISSING, SIZE_MISMATCH or HASH_MISMATCH, in order:
 
-1. the damaged copy is verified again (the one verification, ``deliveries.integrity.verify``): if it is intact now, nothing is written ("intact now");
-   if it cannot be read, nothing is written either (a failed read is not damage);
+1. the damaged copy is verified again, through the one verification (``integrity.verify``): if
+   it is intact now, nothing is written ("intact now"); if it cannot be read, nothing is written
+   either (a failed read is not damage);
 2. the sources are tried in turn (the store's other copies first, then ``--repair-from``): each
    one's bytes are streamed into the damaged copy's writer while their size and SHA-256 are
-   checked against the FileMeta, and published only if they match (``stores.healing``), after
-   the damaged bytes are copied aside into quarantine;
+   checked against the FileMeta, and published only if they match (``stores.healing``), just
+   after the damaged bytes are kept aside in quarantine (``keep_aside``);
 3. the repaired copy is read back and verified.
 
 Each gives a ``Repair`` with its outcome: repaired, not in the other store, also damaged there,
