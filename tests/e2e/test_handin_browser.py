@@ -80,6 +80,7 @@ def test_hand_in_by_drag_and_drop(page, live_server, group, screenshot):
     stored = FileMeta.objects.get(delivery=delivery, filename="report.pdf")
     assert stored.size == len(REPORT)
     assert delivery.delivered_by.username == "office"
+    find_by_full_name(page, live_server, ["main.py", "report.pdf"], screenshot, "22b-hand-in-dropped-found")
 
 
 def test_hand_in_by_file_picker(page, live_server, group, screenshot):
@@ -92,6 +93,18 @@ def test_hand_in_by_file_picker(page, live_server, group, screenshot):
     hand_in_and_see(page, group, ["main.py", "notes.txt"], screenshot, "23-hand-in-picked")
     with FileMeta.objects.get(filename="main.py").read_open() as reader:
         assert reader.read() == SOURCE.encode()
+    find_by_full_name(page, live_server, ["main.py", "notes.txt"], screenshot, "23b-hand-in-picked-found")
+
+
+def find_by_full_name(page, live_server, names, screenshot, shot):
+    """The files just handed in are found in the file list by the student's full name, as typed in the search box."""
+    page.goto(f"{live_server.url}/admin/deliveries/filemeta/")
+    page.fill("#searchbar", "Amira Khan")
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
+    found = page.locator("#result_list td.field-filename_cut, #result_list th.field-filename_cut").all_inner_texts()
+    assert sorted(name.strip() for name in found) == sorted(names), found
+    screenshot(shot)
 
 
 def test_hand_in_refused_in_the_page(page, live_server, group, screenshot):
