@@ -157,7 +157,9 @@ class FileMetaViews(BytesViewsMixin):
             "download_url": reverse("admin:deliveries_filemeta_download", args=[filemeta.pk]),
         }
         try:
-            context["preview"] = previews.build_preview(filemeta, mode=mode, offset=request.GET.get("offset", 0))
+            context["preview"] = previews.build_preview(
+                filemeta, mode=mode, offset=request.GET.get("offset", 0), page=request.GET.get("page", 1)
+            )
         except DeliveryStoreFileNotFound:
             context["preview_error"] = _missing_reason(filemeta)
         except OSError as e:
@@ -178,6 +180,22 @@ class FileMetaViews(BytesViewsMixin):
             return _store_failed(request, self, filemeta, e)
         response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
         response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
+        return response
+
+    def preview_page_view(self, request, object_id, number):
+        """A PNG of page ``number`` of a PDF (or image ``number`` of a notebook), drawn in the preview's sandbox."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        try:
+            png = previews.page_image(filemeta, number)
+        except DeliveryStoreFileNotFound:
+            return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
+        except previews.ImagePreviewError as e:
+            return _unavailable(request, self, filemeta, str(e), 415)
+        except OSError as e:
+            return _store_failed(request, self, filemeta, e)
+        response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
+        name = f"{filemeta.filename}.page-{number}.png"
+        response["Content-Disposition"] = content_disposition_header(False, name)
         return response
 
     def verify_view(self, request, object_id):
@@ -216,6 +234,11 @@ class FileMetaViews(BytesViewsMixin):
                 "<path:object_id>/preview/image/",
                 wrap(require_GET(self.preview_image_view), cacheable=True),
                 name="deliveries_filemeta_preview_image",
+            ),
+            path(
+                "<path:object_id>/preview/page/<int:number>/",
+                wrap(require_GET(self.preview_page_view), cacheable=True),
+                name="deliveries_filemeta_preview_page",
             ),
             path("<path:object_id>/verify/", wrap(require_POST(self.verify_view)), name="deliveries_filemeta_verify"),
         ]
