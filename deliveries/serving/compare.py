@@ -139,6 +139,8 @@ def _diff(before, after, store, labels, deadline, budget):
             DIFF_CONTEXT_LINES,
             limits=sandbox.Limits(remaining, budget.memory),
         )
+    except sandbox.SandboxTimeout:
+        return "", f"Not diffed: this page's diffs took longer than the time limit of {budget.time:g} s. {summary}"
     except sandbox.SandboxError as e:
         return "", f"Not diffed: the diff {e}. {summary}"
     if kind == "unified":

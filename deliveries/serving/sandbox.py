@@ -20,7 +20,9 @@ libraries already: a call costs a fork of that small process, not of the web wor
 hold threads, a database connection and a large heap), and not a fresh interpreter (see
 bench/bench_previews.py for the cost). Each call gets its own child, so nothing one untrusted
 file does survives into the next call. ``function`` and its arguments must be picklable:
-module-level functions of plain data, which need no Django.
+module-level functions of plain data, which need no Django. As with any multiprocessing start
+method but fork, a child imports the main script as ``__mp_main__`` (manage.py, gunicorn and
+pytest guard theirs with ``if __name__ == "__main__"``).
 """
 
 import multiprocessing
@@ -38,7 +40,10 @@ _context = None
 
 
 class SandboxError(Exception):
-    """The function did not return within its limits; the message says why, for a person."""
+    """
+    The function did not return within its limits. The message says why, for a person, as a
+    predicate whose subject is the work: "took longer than the preview's time limit of 5 s".
+    """
 
 
 class SandboxTimeout(SandboxError):
@@ -101,11 +106,11 @@ def run(function, *args, limits):
         # poll() says a message has begun; recv() then reads it whole, still bounded by the deadline
         # because the child is killed (and the pipe closed) when it passes.
         if not receiver.poll(max(0.0, deadline - time.monotonic())):
-            raise _dead_or_late(process, limits)
+            raise _dead_or_late(process, limits, deadline)
         try:
             message = receiver.recv()
         except EOFError:
-            raise _dead_or_late(process, limits) from None
+            raise _dead_or_late(process, limits, deadline) from None
     finally:
         if process.is_alive():
             process.kill()
@@ -115,25 +120,27 @@ def run(function, *args, limits):
         return message[1]
     if message[1] == "memory":
         raise SandboxMemoryError(_memory_message(limits))
-    raise SandboxFailed(f"the preview failed: {message[2]}")
+    raise SandboxFailed(f"failed ({message[2]})")
 
 
 def _memory_message(limits):
-    return f"it needs more than the preview's memory limit of {limits.memory // (1024 * 1024)} MiB"
+    return f"needed more than the preview's memory limit of {limits.memory // (1024 * 1024)} MiB"
 
 
-def _dead_or_late(process, limits):
+def _dead_or_late(process, limits, deadline):
     """The error for a child that sent nothing: killed at the deadline, or died by itself."""
+    # The pipe may close a moment before the child's exit is known: wait for it, within the deadline.
+    process.join(max(0.0, deadline - time.monotonic()))
     if process.is_alive():
         process.kill()
         process.join()
-        return SandboxTimeout(f"it takes longer than the preview's time limit of {limits.time:g} s")
+        return SandboxTimeout(f"took longer than the preview's time limit of {limits.time:g} s")
     process.join()
     code = process.exitcode
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         # A C library that cannot allocate often aborts or crashes rather than raising.
         if -code in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-            return SandboxMemoryError(f"{_memory_message(limits)} (the worker stopped with {name})")
-        return SandboxFailed(f"the preview's worker stopped with {name}")
-    return SandboxFailed(f"the preview's worker exited with status {code}")
+            return SandboxMemoryError(f"stopped with {name}: it {_memory_message(limits)}, or the file is damaged")
+        return SandboxFailed(f"stopped with {name}")
+    return SandboxFailed(f"stopped with exit status {code}")

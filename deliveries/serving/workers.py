@@ -40,6 +40,12 @@ __all__ = [
 FORMATTER = HtmlFormatter(cssclass="highlight", linenos="table", wrapcode=True)
 _CELL_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
+# Pygments compiles a lexer's regular expressions when it is first used: done here for the common
+# languages, so the forkserver's children inherit them compiled (tens of ms a call otherwise).
+_WARM_LEXERS = ("python", "java", "c", "cpp", "javascript", "html", "css", "json", "markdown", "yaml", "bash")
+for _name in _WARM_LEXERS:
+    get_lexer_by_name(_name)
+
 
 @dataclass(frozen=True)
 class Refused:

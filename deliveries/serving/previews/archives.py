@@ -125,10 +125,13 @@ def archive_preview(filemeta, store):
         if count != entries:
             notes.append(f"The archive's end record declares {entries:,} members; its directory holds {count:,}.")
     else:
-        # Not all of the directory was read: the count is what the end record declares, which
-        # can be no more than the directory's size allows.
-        count = max(walked, min(entries, directory_size // _ENTRY.size))
-    if count > len(members):
+        # Not all of the directory was read: how many members it holds is not known.
+        count = None
+        notes.append(
+            f"The archive's directory is {directory_size:,} bytes and declares {entries:,} members; "
+            "a preview does not read all of it."
+        )
+    if count is None or count > len(members):
         notes.append(
             f"Listing the first {len(members):,} members: a preview reads at most {ARCHIVE_MEMBERS:,} members "
             f"or {ARCHIVE_DIRECTORY_READ // 1024:,} KiB of the archive's directory."
@@ -137,7 +140,7 @@ def archive_preview(filemeta, store):
         "archive",
         members=members,
         member_count=count,
-        truncated=len(members) < count,
+        truncated=count is None or len(members) < count,
         shown_bytes=len(directory),
         notes=notes,
     )

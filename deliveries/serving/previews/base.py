@@ -24,9 +24,9 @@ class Preview:
     truncated: bool = False
     shown_bytes: int = 0
     encoding_note: str = ""
-    # archive: members (name, size, compressed, date) and how many the archive has
+    # archive: members (name, size, compressed, date) and how many the archive has (None: not known)
     members: list = field(default_factory=list)
-    member_count: int = 0
+    member_count: int | None = 0
     # csv: rows of cells (the first is the header)
     rows: list = field(default_factory=list)
     # pdf: page numbers (from 1) shown, of page_count; first page of the previous and next views

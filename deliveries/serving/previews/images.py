@@ -23,7 +23,7 @@ def thumbnail_of(function, *args):
     try:
         result = sandbox.run(function, *args, limits=limits())
     except sandbox.SandboxError as e:
-        raise ImagePreviewError(f"The image is not previewed: {e}.") from e
+        raise ImagePreviewError(f"The image is not previewed: decoding it {e}.") from e
     if isinstance(result, workers.Refused):
         raise ImagePreviewError(result.reason)
     return result
