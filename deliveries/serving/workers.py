@@ -153,9 +153,15 @@ def pdf_page(data, index, width, max_pixels):
         points_wide, points_high = page.get_size()
         if points_wide <= 0 or points_high <= 0:
             return Refused(f"Page {index + 1} has no area to draw.")
-        scale = min(width / points_wide, 2.0)
-        # A page declared kilometres high must not become a bitmap of billions of pixels.
-        scale = min(scale, (max_pixels / (points_wide * points_high)) ** 0.5)
+        # At most ``width`` pixels wide and four widths high; a page declared kilometres high
+        # must not become a bitmap of billions of pixels (nor a sliver of one pixel).
+        scale = min(
+            width / points_wide, 4 * width / points_high, 2.0, (max_pixels / (points_wide * points_high)) ** 0.5
+        )
+        if points_wide * scale < 16 or points_high * scale < 16:
+            return Refused(
+                f"Page {index + 1} is {points_wide:,.0f} x {points_high:,.0f} points: too far from the shape of a page to draw."
+            )
         try:
             bitmap = page.render(scale=scale, may_draw_forms=False)
         except pypdfium2.PdfiumError as e:

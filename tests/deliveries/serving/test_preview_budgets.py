@@ -70,7 +70,9 @@ class TestZipDirectoryBudget(BudgetTestCase):
         filemeta = self.add("many.zip", data)
         self.store.bytes_read = 0
         preview = previews.archive_preview(filemeta, self.store)
-        self.assertLess(self.store.bytes_read, budgets.ARCHIVE_DIRECTORY_READ + 70_000)  # the directory's 1 MiB, the tail
+        self.assertLess(
+            self.store.bytes_read, budgets.ARCHIVE_DIRECTORY_READ + 70_000
+        )  # the directory's 1 MiB, the tail
         self.assertEqual(len(preview.members), budgets.ARCHIVE_MEMBERS)
         self.assertEqual(preview.members[0], ("m0", 0, 0, "1980-01-01 00:00"))
         self.assertIsNone(preview.member_count)
@@ -120,7 +122,9 @@ class TestImageDecodedBytes(BudgetTestCase):
     def test_memory_limit_catches_what_the_estimate_lets_through(self):
         """With the decoded-bytes check out of the way, the worker's memory limit still stops the decode."""
         filemeta = self.add("deep.png", hostile_files.png_16bit_rgba(4000, 5000))  # 152 MiB decoded
-        with self.assertRaisesMessage(previews.ImagePreviewError, "needed more than the preview's memory limit of 128 MiB"):
+        with self.assertRaisesMessage(
+            previews.ImagePreviewError, "needed more than the preview's memory limit of 128 MiB"
+        ):
             previews.image_thumbnail(filemeta)
 
 

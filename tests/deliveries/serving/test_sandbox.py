@@ -49,7 +49,9 @@ class TestSandbox(unittest.TestCase):
 
     def test_a_child_that_allocates_beyond_the_limit_fails_cleanly(self):
         """An allocation past the memory limit fails in the child: SandboxMemoryError, and the parent goes on."""
-        with self.assertRaisesMessage(sandbox.SandboxMemoryError, "needed more than the preview's memory limit of 256 MiB"):
+        with self.assertRaisesMessage(
+            sandbox.SandboxMemoryError, "needed more than the preview's memory limit of 256 MiB"
+        ):
             sandbox.run(children.allocate, 1024 * 1024 * 1024, limits=LIMITS)
         # Positive control: the same call under the limit succeeds.
         self.assertEqual(sandbox.run(children.allocate, 64 * 1024 * 1024, limits=LIMITS), 64 * 1024 * 1024)
@@ -63,7 +65,10 @@ class TestSandbox(unittest.TestCase):
         """A child killed by a signal or exiting without an answer gives a SandboxError that says so."""
         with self.assertRaisesMessage(sandbox.SandboxFailed, "stopped with SIGTERM"):
             sandbox.run(children.die, signal.SIGTERM, limits=LIMITS)
-        with self.assertRaisesMessage(sandbox.SandboxMemoryError, "stopped with SIGSEGV: it needed more than the preview's memory limit of 256 MiB, or the file is damaged"):
+        with self.assertRaisesMessage(
+            sandbox.SandboxMemoryError,
+            "stopped with SIGSEGV: it needed more than the preview's memory limit of 256 MiB, or the file is damaged",
+        ):
             sandbox.run(children.crash, limits=LIMITS)
         with self.assertRaisesMessage(sandbox.SandboxFailed, "stopped with exit status 3"):
             sandbox.run(children.exit_quietly, limits=LIMITS)
