@@ -31,7 +31,9 @@ def every_known_type():
 
 
 def fake_filemeta(pk, content_type):
-    return SimpleNamespace(pk=pk, size=4, content_type=content_type, created=datetime(2026, 1, 1, tzinfo=UTC))
+    return SimpleNamespace(
+        pk=pk, size=4, filename="file", content_type=content_type, created=datetime(2026, 1, 1, tzinfo=UTC)
+    )
 
 
 class TestNormalize(SimpleTestCase):
@@ -82,8 +84,8 @@ class TestFamiliesAgree(SimpleTestCase):
         return previews.preview_kind(fake_filemeta(1, content_type))
 
     def test_text(self):
-        """Every type previews show as text is deflated in the zip, and in the filter's text family (SVG: images)."""
-        shown_as_text = {t for t in self.types if self.preview_kind(t) == "text"}
+        """Every type previews show as text (CSV tables and notebooks too) is deflated in the zip, and in the filter's text family (SVG: images)."""
+        shown_as_text = {t for t in self.types if self.preview_kind(t) in ("text", "csv", "notebook")}
         self.assertEqual(shown_as_text, self.deflated)
         self.assertEqual(shown_as_text - self.filter_families["text"], {"image/svg+xml"})
         self.assertIn("image/svg+xml", self.filter_families["image"])
