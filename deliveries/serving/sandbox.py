@@ -34,7 +34,7 @@ from dataclasses import dataclass
 __all__ = ["SandboxError", "SandboxFailed", "SandboxMemoryError", "SandboxTimeout", "Limits", "run"]
 
 # Imported once by the forkserver, so each child starts with them loaded.
-PRELOAD = ["deliveries.serving.workers"]
+PRELOAD = ["deliveries.serving.workers_preload"]
 
 _context = None
 

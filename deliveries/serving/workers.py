@@ -40,11 +40,16 @@ __all__ = [
 FORMATTER = HtmlFormatter(cssclass="highlight", linenos="table", wrapcode=True)
 _CELL_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
-# Pygments compiles a lexer's regular expressions when it is first used: done here for the common
-# languages, so the forkserver's children inherit them compiled (tens of ms a call otherwise).
+# Pygments compiles a lexer's regular expressions when it is first used: done by warm() for the
+# common languages.
 _WARM_LEXERS = ("python", "java", "c", "cpp", "javascript", "html", "css", "json", "markdown", "yaml", "bash")
-for _name in _WARM_LEXERS:
-    get_lexer_by_name(_name)
+# One page of Helvetica text: drawing it loads PDFium's fonts.
+_WARM_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>endobj "
+    b"4 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj "
+    b"5 0 obj<</Length 33>>stream\nBT /F1 12 Tf 10 50 Td (Aa) Tj ET\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,16 @@ class ImageBudget:
     max_pixels: int
     max_decoded_bytes: int
     size: tuple = (1024, 1024)
+
+
+def warm():
+    """
+    Do once, in the forkserver, what every child would otherwise do first: compile the common
+    lexers' regular expressions and load PDFium's fonts (tens of ms a call otherwise).
+    """
+    for name in _WARM_LEXERS:
+        highlight("x", type(get_lexer_by_name(name)))
+    pdf_page(_WARM_PDF, 0, 100, 10_000)
 
 
 # ---- text ---------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ class TestPdfPreview(DocumentTestCase):
 
 @override_settings(PREVIEW_TIME_LIMIT=1)
 class TestHostilePdfs(DocumentTestCase):
+    @override_settings(PREVIEW_MEMORY_LIMIT=4 * 1024 * 1024 * 1024)
     def test_costly_page_is_refused_at_the_deadline(self):
         """A page whose drawing takes PDFium minutes is refused at the time limit, saying so."""
         filemeta = self.add("costly.pdf", pdfs.costly_page_pdf())
@@ -82,6 +83,15 @@ class TestHostilePdfs(DocumentTestCase):
         with self.assertRaisesMessage(
             previews.ImagePreviewError,
             "The image is not previewed: decoding it took longer than the preview's time limit of 1 s.",
+        ):
+            previews.page_image(filemeta, 1)
+
+    @override_settings(PREVIEW_TIME_LIMIT=120, PREVIEW_MEMORY_LIMIT=160 * 1024 * 1024)
+    def test_costly_page_is_refused_at_the_memory_limit(self):
+        """The same page, with time to spare, is refused when its drawing needs more than the memory limit."""
+        filemeta = self.add("costly.pdf", pdfs.costly_page_pdf())
+        with self.assertRaisesMessage(
+            previews.ImagePreviewError, "needed more than the preview's memory limit of 160 MiB"
         ):
             previews.page_image(filemeta, 1)
 
