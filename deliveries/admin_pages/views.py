@@ -8,6 +8,7 @@ requires the view (or change) permission on FileMeta and answers 403 without it.
 unreadable bytes give a clear page, never a server error.
 """
 
+import functools
 import logging
 
 from django.contrib import messages
@@ -170,23 +171,18 @@ class FileMetaViews(BytesViewsMixin):
     def preview_image_view(self, request, object_id):
         """A PNG thumbnail of a raster image, re-encoded under a pixel cap; inline but sandboxed."""
         filemeta = self.get_object_showing_bytes(request, object_id)
-        try:
-            png = previews.image_thumbnail(filemeta)
-        except DeliveryStoreFileNotFound:
-            return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
-        except previews.ImagePreviewError as e:
-            return _unavailable(request, self, filemeta, str(e), 415)
-        except OSError as e:
-            return _store_failed(request, self, filemeta, e)
-        response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
-        response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
-        return response
+        return self._png_response(request, filemeta, previews.image_thumbnail, f"{filemeta.filename}.preview.png")
 
     def preview_page_view(self, request, object_id, number):
         """A PNG of page ``number`` of a PDF (or image ``number`` of a notebook), drawn in the preview's sandbox."""
         filemeta = self.get_object_showing_bytes(request, object_id)
+        draw = functools.partial(previews.page_image, number=number)
+        return self._png_response(request, filemeta, draw, f"{filemeta.filename}.page-{number}.png")
+
+    def _png_response(self, request, filemeta, draw, name):
+        """The PNG ``draw(filemeta)`` makes, inline with the untrusted-bytes headers; or a page saying why not."""
         try:
-            png = previews.page_image(filemeta, number)
+            png = draw(filemeta)
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except previews.ImagePreviewError as e:
@@ -194,7 +190,6 @@ class FileMetaViews(BytesViewsMixin):
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
         response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
-        name = f"{filemeta.filename}.page-{number}.png"
         response["Content-Disposition"] = content_disposition_header(False, name)
         return response
 

@@ -24,6 +24,7 @@ __all__ = [
     "image_budget",
     "limits",
     "mib",
+    "too_big",
 ]
 
 TEXT_LIMIT = 64 * 1024
@@ -55,3 +56,10 @@ def image_budget():
 def mib(size):
     """``size`` bytes in whole MiB, for messages."""
     return f"{size // (1024 * 1024):,} MiB"
+
+
+def too_big(filemeta, limit, what):
+    """Why ``filemeta`` is not previewed as ``what`` ("PDF") when over ``limit`` bytes, else ""."""
+    if filemeta.size > limit:
+        return f"The {what} is {mib(filemeta.size)}; {what} previews stop at {mib(limit)}."
+    return ""

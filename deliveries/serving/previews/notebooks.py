@@ -10,17 +10,14 @@ from django.conf import settings
 
 from .. import sandbox, workers
 from .base import Preview, hex_preview, read
-from .budgets import NOTEBOOK_CELLS, NOTEBOOK_OUTPUT_CHARS, image_budget, limits, mib
+from .budgets import NOTEBOOK_CELLS, NOTEBOOK_OUTPUT_CHARS, image_budget, limits, too_big
 from .images import ImagePreviewError, thumbnail_of
 
 __all__ = ["notebook_image", "notebook_preview"]
 
 
 def _too_big(filemeta):
-    limit = settings.PREVIEW_NOTEBOOK_MAX_BYTES
-    if filemeta.size > limit:
-        return f"The notebook is {mib(filemeta.size)}; notebook previews stop at {mib(limit)}."
-    return ""
+    return too_big(filemeta, settings.PREVIEW_NOTEBOOK_MAX_BYTES, "notebook")
 
 
 def notebook_preview(filemeta, store):

@@ -9,17 +9,14 @@ from django.conf import settings
 
 from .. import sandbox, workers
 from .base import Preview, hex_preview, read
-from .budgets import PDF_PAGE_PIXELS, PDF_PAGE_WIDTH, limits, mib
+from .budgets import PDF_PAGE_PIXELS, PDF_PAGE_WIDTH, limits, too_big
 from .images import thumbnail_of
 
 __all__ = ["pdf_page_image", "pdf_preview"]
 
 
 def _too_big(filemeta):
-    limit = settings.PREVIEW_PDF_MAX_BYTES
-    if filemeta.size > limit:
-        return f"The PDF is {mib(filemeta.size)}; PDF previews stop at {mib(limit)}."
-    return ""
+    return too_big(filemeta, settings.PREVIEW_PDF_MAX_BYTES, "PDF")
 
 
 def _first_page(page, page_count):
