@@ -107,23 +107,40 @@ def _decoded_bytes(image):
     return width * height * per_pixel
 
 
+def _over_budget(image, budget):
+    """Refused when ``image`` (opened, not decoded) is over the budget's pixels or decoded bytes; else None."""
+    width, height = image.size
+    if width * height > budget.max_pixels:
+        return Refused(f"The image is {width} x {height} pixels; previews stop at {budget.max_pixels:,} pixels.")
+    decoded = _decoded_bytes(image)
+    if decoded > budget.max_decoded_bytes:
+        return Refused(
+            f"Decoding the image would take {decoded // (1024 * 1024):,} MiB; previews stop at "
+            f"{budget.max_decoded_bytes // (1024 * 1024):,} MiB of decoded pixels."
+        )
+    return None
+
+
+def image_refusal(head, expected_format, budget):
+    """
+    From the first bytes of an image, its header only: Refused when it is over the budget, None
+    when it is within it or the header is not in ``head`` (the thumbnail will tell).
+    """
+    try:
+        return _over_budget(Image.open(io.BytesIO(head), formats=[expected_format]), budget)
+    except Exception:  # noqa: BLE001 - any failure to read a header here means "not known yet"
+        return None
+
+
 def thumbnail(data, expected_format, budget):
     """PNG bytes of a thumbnail of image ``data`` in Pillow's ``expected_format``, or Refused."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=[expected_format])
-            width, height = image.size
-            if width * height > budget.max_pixels:
-                return Refused(
-                    f"The image is {width} x {height} pixels; previews stop at {budget.max_pixels:,} pixels."
-                )
-            decoded = _decoded_bytes(image)
-            if decoded > budget.max_decoded_bytes:
-                return Refused(
-                    f"Decoding the image would take {decoded // (1024 * 1024):,} MiB; previews stop at "
-                    f"{budget.max_decoded_bytes // (1024 * 1024):,} MiB of decoded pixels."
-                )
+            refused = _over_budget(image, budget)
+            if refused:
+                return refused
             image.draft("RGB", budget.size)  # JPEG: decode at a reduced scale
             image.thumbnail(budget.size)
             if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):

@@ -25,7 +25,7 @@ from ..workers import FORMATTER
 from .archives import NotAZip, archive_preview
 from .base import Preview, clamp_hex_offset, hex_preview, hex_rows, read
 from .budgets import ARCHIVE_MEMBERS, HEX_PAGE, MAX_IMAGE_PIXELS, TEXT_LIMIT
-from .images import ImagePreviewError, image_thumbnail
+from .images import ImagePreviewError, image_preview, image_thumbnail
 from .notebooks import notebook_image, notebook_preview
 from .pdf import pdf_page_image, pdf_preview
 from .text import csv_preview, looks_like_text, text_preview
@@ -91,7 +91,7 @@ def build_preview(filemeta, store=None, mode=None, offset=0, page=1):
     if kind == "csv":
         return csv_preview(filemeta, head)
     if kind == "image":
-        return Preview("image")
+        return image_preview(filemeta, head)
     if kind == "pdf":
         return pdf_preview(filemeta, store, page)
     if kind == "notebook":

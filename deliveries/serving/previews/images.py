@@ -8,10 +8,10 @@ memory limits.
 
 from ...content_types import RASTER_FORMATS, normalize
 from .. import sandbox, workers
-from .base import read
+from .base import Preview, read
 from .budgets import image_budget, limits, mib
 
-__all__ = ["ImagePreviewError", "image_thumbnail", "thumbnail_of"]
+__all__ = ["ImagePreviewError", "image_preview", "image_thumbnail", "thumbnail_of"]
 
 
 class ImagePreviewError(Exception):
@@ -29,6 +29,29 @@ def thumbnail_of(function, *args):
     return result
 
 
+def _too_big(filemeta, budget):
+    if filemeta.size > budget.max_decoded_bytes:
+        return f"The image file is {mib(filemeta.size)}; previews stop at {mib(budget.max_decoded_bytes)}."
+    return ""
+
+
+def image_preview(filemeta, head):
+    """
+    The Preview of an image: shown through ``image_thumbnail``'s URL, or, when its header (in
+    ``head``, its first bytes) already says it is over the budget, the reason instead.
+    """
+    budget = image_budget()
+    reason = _too_big(filemeta, budget)
+    if not reason:
+        expected = RASTER_FORMATS[normalize(filemeta.content_type)]
+        try:
+            refused = sandbox.run(workers.image_refusal, head, expected, budget, limits=limits())
+        except sandbox.SandboxError:
+            refused = None  # the thumbnail's own request will say why
+        reason = refused.reason if refused else ""
+    return Preview("image", reason=reason)
+
+
 def image_thumbnail(filemeta, store=None):
     """
     PNG bytes of a thumbnail of ``filemeta``'s raster image. Raises ImagePreviewError for
@@ -42,8 +65,7 @@ def image_thumbnail(filemeta, store=None):
         raise ImagePreviewError("Only PNG, JPEG, GIF and WebP images are previewed.")
     budget = image_budget()
     # The compressed bytes go to the worker whole: they are never more than the decoded ones.
-    if filemeta.size > budget.max_decoded_bytes:
-        raise ImagePreviewError(
-            f"The image file is {mib(filemeta.size)}; previews stop at {mib(budget.max_decoded_bytes)}."
-        )
+    reason = _too_big(filemeta, budget)
+    if reason:
+        raise ImagePreviewError(reason)
     return thumbnail_of(workers.thumbnail, read(filemeta, store, 0, filemeta.size), expected, budget)

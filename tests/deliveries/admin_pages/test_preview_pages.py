@@ -116,3 +116,13 @@ class TestNotesAndReasons(PreviewPageTestCase):
             "No preview: the file&#x27;s type is unknown and its bytes are not text. Showing the bytes as hex", html
         )
         self.assertNotIn('class="note cut-short"', html)
+
+    @override_settings(PREVIEW_IMAGE_MAX_BYTES=16 * 1024 * 1024)
+    def test_an_image_over_budget_says_why_on_the_page(self):
+        """An image whose header shows it over the budget gets the reason on its page instead of a broken image."""
+        deep = self.first.add_file("deep.png", [hostile_files.png_16bit_rgba(2000, 2000)])
+        html = self.page(deep)
+        self.assertIn("Decoding the image would take 30 MiB; previews stop at 16 MiB of decoded pixels.", html)
+        self.assertNotIn(reverse("admin:deliveries_filemeta_preview_image", args=[deep.pk]), html)
+        # Positive control: an image within the budget is shown through its thumbnail's URL.
+        self.assertIn(reverse("admin:deliveries_filemeta_preview_image", args=[self.png.pk]), self.page(self.png))
