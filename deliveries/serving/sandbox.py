@@ -21,8 +21,8 @@ hold threads, a database connection and a large heap), and not a fresh interpret
 bench/bench_previews.py for the cost). Each call gets its own child, so nothing one untrusted
 file does survives into the next call. ``function`` and its arguments must be picklable:
 module-level functions of plain data, which need no Django. As with any multiprocessing start
-method but fork, a child imports the main script as ``__mp_main__`` (manage.py, gunicorn and
-pytest guard theirs with ``if __name__ == "__main__"``).
+method but fork, the main script is imported as ``__mp_main__``, here once by the forkserver
+(manage.py, gunicorn and pytest guard theirs with ``if __name__ == "__main__"``).
 """
 
 import multiprocessing
@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 __all__ = ["SandboxError", "SandboxFailed", "SandboxMemoryError", "SandboxTimeout", "Limits", "run"]
 
-# Imported once by the forkserver, so each child starts with them loaded.
-PRELOAD = ["deliveries.serving.workers_preload"]
+# Imported once by the forkserver, so each child starts with them loaded. "__main__" too: a child
+# would otherwise import the main script again (gunicorn's, manage.py) before every call.
+PRELOAD = ["__main__", "deliveries.serving.workers_preload"]
 
 _context = None
 
