@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from ..models import Delivery, FileMeta
 from ..stores import DeliveryStoreFileNotFound
 from . import sandbox, workers
-from .previews import TEXT_LIMIT, preview_kind
+from .previews import TEXT_KINDS, TEXT_LIMIT, preview_kind
 from .previews.budgets import limits
 
 __all__ = ["Comparison", "FileChange", "compare_deliveries", "previous_delivery"]
@@ -107,7 +107,7 @@ def compare_deliveries(old, new, store=None):
 def _read_text(filemeta, store):
     """The file's text for a diff, or None when it is not text."""
     data = b"".join(store.iter_chunks(filemeta, length=DIFF_MAX_BYTES))
-    if preview_kind(filemeta, data[:TEXT_LIMIT]) != "text":
+    if preview_kind(filemeta, data[:TEXT_LIMIT]) not in TEXT_KINDS:
         return None
     return codecs.decode(data, "utf-8", errors="replace")
 

@@ -34,6 +34,7 @@ __all__ = [
     "ARCHIVE_MEMBERS",
     "HEX_PAGE",
     "MAX_IMAGE_PIXELS",
+    "TEXT_KINDS",
     "TEXT_LIMIT",
     "ImagePreviewError",
     "Preview",
@@ -46,6 +47,10 @@ __all__ = [
     "page_image",
     "preview_kind",
 ]
+
+
+# The kinds whose bytes are text (shown as a table or as cells, but text): a diff compares them.
+TEXT_KINDS = frozenset({"text", "csv", "notebook"})
 
 
 def preview_kind(filemeta, head=b""):
