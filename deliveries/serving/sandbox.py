@@ -8,7 +8,8 @@ child process and returns its result, or raises:
 
 - ``SandboxTimeout`` when the child has not answered ``time_limit`` seconds after it was asked:
   the child is killed (SIGKILL) then, so a regular expression that backtracks for minutes costs
-  the web worker ``time_limit`` and no more;
+  the web worker ``time_limit`` and no more (and a CPU time limit, ``RLIMIT_CPU``, stops it even
+  if the web worker dies before it can kill it);
 - ``SandboxMemoryError`` when the child needed more than ``memory_limit`` bytes of address
   space (``resource.setrlimit(RLIMIT_AS)`` in the child, so the allocation fails there, not in
   the web worker);
@@ -25,6 +26,7 @@ method but fork, the main script is imported as ``__mp_main__``, here once by th
 (manage.py, gunicorn and pytest guard theirs with ``if __name__ == "__main__"``).
 """
 
+import math
 import multiprocessing
 import resource
 import signal
@@ -76,12 +78,19 @@ def _get_context():
     return _context
 
 
-def _child(connection, memory_limit, function, args):
-    """In the child: cap the address space, call, send ("ok", result) or ("error", kind, message)."""
+def cpu_seconds(limits):
+    """The child's CPU time limit: past the wall-clock limit, for the kernel to enforce if the parent cannot."""
+    return math.ceil(limits.time) + 1
+
+
+def _child(connection, limits, function, args):
+    """In the child: cap address space and CPU time, call, send ("ok", result) or ("error", kind, message)."""
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-        # The child must never outlive a parent that died without killing it.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+        # The parent kills the child at the deadline; should the parent die first, the kernel still
+        # stops a child that spins (SIGXCPU, then SIGKILL a second later).
+        cpu = cpu_seconds(limits)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         result = function(*args)
         message = ("ok", result)
     except MemoryError:
@@ -99,7 +108,7 @@ def run(function, *args, limits):
     """Call ``function(*args)`` in a child process under ``limits``; return its result (see the module)."""
     context = _get_context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, limits.memory, function, args), daemon=True)
+    process = context.Process(target=_child, args=(sender, limits, function, args), daemon=True)
     deadline = time.monotonic() + limits.time
     process.start()
     sender.close()
@@ -140,6 +149,8 @@ def _dead_or_late(process, limits, deadline):
     code = process.exitcode
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        if -code == signal.SIGXCPU:
+            return SandboxTimeout(f"took longer than the preview's time limit of {limits.time:g} s (of CPU time)")
         # A C library that cannot allocate often aborts or crashes rather than raising.
         if -code in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
             return SandboxMemoryError(f"stopped with {name}: it {_memory_message(limits)}, or the file is damaged")

@@ -1,8 +1,13 @@
 """Functions the sandbox's tests run in a child process: importable, so they pickle by reference."""
 
 import os
+import resource
 import signal
 import time
+
+
+def limits_in_force():
+    return resource.getrlimit(resource.RLIMIT_AS), resource.getrlimit(resource.RLIMIT_CPU)
 
 
 def pid():

@@ -56,6 +56,20 @@ class TestSandbox(unittest.TestCase):
         # Positive control: the same call under the limit succeeds.
         self.assertEqual(sandbox.run(children.allocate, 64 * 1024 * 1024, limits=LIMITS), 64 * 1024 * 1024)
 
+    def test_the_child_runs_under_kernel_limits(self):
+        """The child's address space is capped at the memory limit and its CPU time just past the time limit."""
+        address_space, cpu = sandbox.run(children.limits_in_force, limits=sandbox.Limits(1.5, LIMITS.memory))
+        self.assertEqual(address_space, (LIMITS.memory, LIMITS.memory))
+        self.assertEqual(cpu, (3, 4))
+        self.assertNotEqual(children.limits_in_force()[1], cpu)  # the parent is not limited
+
+    def test_a_child_past_its_cpu_time_is_a_timeout(self):
+        """A child stopped by the kernel for its CPU time is reported as past the time limit."""
+        with self.assertRaisesMessage(
+            sandbox.SandboxTimeout, "took longer than the preview's time limit of 5 s (of CPU time)"
+        ):
+            sandbox.run(children.die, signal.SIGXCPU, limits=LIMITS)
+
     def test_an_exception_in_the_child_is_reported(self):
         """An exception raised in the child becomes SandboxFailed with its type and message."""
         with self.assertRaisesMessage(sandbox.SandboxFailed, "failed (RuntimeError: boom)"):
