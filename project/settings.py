@@ -213,6 +213,18 @@ FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
 # over DELIVERY_UPLOAD_MAX_FILES itself, so Django's cap must not be lower.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, DELIVERY_UPLOAD_MAX_FILES)
 
+# --- Previews: the budget of every preview (docs/guarantees.md) ---------------------------------
+# Highlighting, image decoding, PDF drawing, notebooks and diffs run in a worker process that is
+# killed after PREVIEW_TIME_LIMIT seconds and may use at most PREVIEW_MEMORY_LIMIT bytes.
+PREVIEW_TIME_LIMIT = env.float("PREVIEW_TIME_LIMIT", default=5.0)
+PREVIEW_MEMORY_LIMIT = env.int("PREVIEW_MEMORY_LIMIT", default=512 * 1024 * 1024)
+# Decoded pixels of one image (width x height x bytes a pixel); larger images are not previewed
+PREVIEW_IMAGE_MAX_BYTES = env.int("PREVIEW_IMAGE_MAX_BYTES", default=96 * 1024 * 1024)
+# PDFs and notebooks larger than these are shown as hex; PDF pages drawn per page view
+PREVIEW_PDF_MAX_BYTES = env.int("PREVIEW_PDF_MAX_BYTES", default=64 * 1024 * 1024)
+PREVIEW_PDF_PAGES = env.int("PREVIEW_PDF_PAGES", default=3)
+PREVIEW_NOTEBOOK_MAX_BYTES = env.int("PREVIEW_NOTEBOOK_MAX_BYTES", default=16 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,7 @@ model, gets a 403; an object outside what the user sees (another group's, for an
 as one that does not exist. Missing or unreadable bytes give a clear page, never a server error.
 """
 
+import functools
 import logging
 
 from django.contrib import messages
@@ -173,7 +174,9 @@ class FileMetaViews(BytesViewsMixin):
             "download_url": reverse("admin:deliveries_filemeta_download", args=[filemeta.pk]),
         }
         try:
-            context["preview"] = previews.build_preview(filemeta, mode=mode, offset=request.GET.get("offset", 0))
+            context["preview"] = previews.build_preview(
+                filemeta, mode=mode, offset=request.GET.get("offset", 0), page=request.GET.get("page", 1)
+            )
         except DeliveryStoreFileNotFound:
             context["preview_error"] = _missing_reason(filemeta)
         except OSError as e:
@@ -184,8 +187,18 @@ class FileMetaViews(BytesViewsMixin):
     def preview_image_view(self, request, object_id):
         """A PNG thumbnail of a raster image, re-encoded under a pixel cap; inline but sandboxed."""
         filemeta = self.get_object_showing_bytes(request, object_id)
+        return self._png_response(request, filemeta, previews.image_thumbnail, f"{filemeta.filename}.preview.png")
+
+    def preview_page_view(self, request, object_id, number):
+        """A PNG of page ``number`` of a PDF (or image ``number`` of a notebook), drawn in the preview's sandbox."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        draw = functools.partial(previews.page_image, number=number)
+        return self._png_response(request, filemeta, draw, f"{filemeta.filename}.page-{number}.png")
+
+    def _png_response(self, request, filemeta, draw, name):
+        """The PNG ``draw(filemeta)`` makes, inline with the untrusted-bytes headers; or a page saying why not."""
         try:
-            png = previews.image_thumbnail(filemeta)
+            png = draw(filemeta)
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except previews.ImagePreviewError as e:
@@ -193,7 +206,7 @@ class FileMetaViews(BytesViewsMixin):
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
         response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
-        response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
+        response["Content-Disposition"] = content_disposition_header(False, name)
         return response
 
     def verify_view(self, request, object_id):
@@ -225,6 +238,11 @@ class FileMetaViews(BytesViewsMixin):
                 "<path:object_id>/preview/image/",
                 wrap(require_GET(self.preview_image_view), cacheable=True),
                 name="deliveries_filemeta_preview_image",
+            ),
+            path(
+                "<path:object_id>/preview/page/<int:number>/",
+                wrap(require_GET(self.preview_page_view), cacheable=True),
+                name="deliveries_filemeta_preview_page",
             ),
             path("<path:object_id>/verify/", wrap(require_POST(self.verify_view)), name="deliveries_filemeta_verify"),
         ]

@@ -22,6 +22,7 @@ from deliveries.models import Assignment, AssignmentGroup, Delivery, FileMeta
 from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
 from tests.support.admin_fixtures import body, make_examiner, make_user, png_bytes
+from tests.support.pdfs import text_pdf
 
 MARKER = f"TOP-SECRET-{secrets.token_hex(8)}"
 # The other group's: its subject's name is in every name above its rows (filters, links, titles).
@@ -38,6 +39,7 @@ SERVES_BYTES = {
     "deliveries_filemeta_download",
     "deliveries_filemeta_preview",
     "deliveries_filemeta_preview_image",
+    "deliveries_filemeta_preview_page",  # a PDF's page (or a notebook's image) as a PNG
     "deliveries_filemeta_change",  # the file's page embeds its preview
     "deliveries_delivery_download",
     "deliveries_delivery_compare",
@@ -80,6 +82,7 @@ class WhoGetsInMixin:
         self.first.finish()
         self.second = Delivery.begin(self.first.assignment_group, self.first.delivered_by)
         self.secret2 = self.second.add_file("secret.txt", [SECRET_V2])
+        self.pdf = self.second.add_file("report.pdf", [text_pdf(1)])
         self.second.finish()
         self.group = self.first.assignment_group
         self.elsewhere = make_delivery(OTHER_SUBJECT.removesuffix("-subject"))
@@ -132,8 +135,8 @@ class WhoGetsInMixin:
     def assert_all_present(self):
         """Every row and every file's bytes are still there."""
         self.assertEqual(Delivery.objects.count(), 3)
-        self.assertEqual(FileMeta.objects.count(), 4)
-        for filemeta in (self.secret, self.png, self.secret2, self.elsewhere_file):
+        self.assertEqual(FileMeta.objects.count(), 5)
+        for filemeta in (self.secret, self.png, self.secret2, self.pdf, self.elsewhere_file):
             self.assertTrue(self.store.exists(filemeta), filemeta.filename)
 
 
@@ -164,6 +167,7 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
             ("deliveries_filemeta_download", self.secret.pk, is_secret),
             ("deliveries_filemeta_preview", self.secret.pk, shows_marker),
             ("deliveries_filemeta_preview_image", self.png.pk, is_png),
+            ("deliveries_filemeta_preview_page", (self.pdf.pk, 1), is_png),
             ("deliveries_filemeta_change", self.secret.pk, shows_marker),
             ("deliveries_delivery_download", self.first.pk, zip_holds_secret),
             ("deliveries_delivery_compare", self.second.pk, shows_marker),
@@ -171,7 +175,10 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
         ]
         self.assertEqual({name for name, _, _ in views}, SERVES_BYTES)
         query = {"deliveries_assignment_download": "?deliveries=all"}  # without it, the page that offers the choice
-        return [(name, reverse(f"admin:{name}", args=[pk]) + query.get(name, ""), check) for name, pk, check in views]
+        return [
+            (name, reverse(f"admin:{name}", args=pk if isinstance(pk, tuple) else [pk]) + query.get(name, ""), check)
+            for name, pk, check in views
+        ]
 
     def test_every_url_is_classified(self):
         """Every URL of the FileMeta and Delivery admins is known to serve bytes, act on them, or neither."""
