@@ -275,8 +275,9 @@ class TestWhoGetsTheBytes(WhoGetsInMixin, TestCase):
         for user, name, pk in cases:
             client = self.client_for(user)
             with self.subTest(user=user.username, url=name):
-                guessed = client.get(reverse(f"admin:{name}", args=[pk]))
-                missing = client.get(reverse(f"admin:{name}", args=[never]))
+                page = [1] if name == "deliveries_filemeta_preview_page" else []  # a PDF's page number
+                guessed = client.get(reverse(f"admin:{name}", args=[pk, *page]))
+                missing = client.get(reverse(f"admin:{name}", args=[never, *page]))
                 self.assertEqual((guessed.status_code, missing.status_code), (404, 404))
                 self.assertEqual(body(guessed), body(missing))
                 self.assert_no_bytes(body(guessed))
