@@ -30,7 +30,9 @@ FANOUT = 1000
 # directory above it: a symlink planted anywhere in the tree can never lead a read, a write or a
 # removal out of the root, and there is no window between a check and its use.
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO (or a device) planted in the tree must not wait for a writer; the
+# fstat after the open refuses anything but a regular file, for which O_NONBLOCK changes nothing.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def _fanout(key):
@@ -182,6 +184,7 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
 
     def _open_file(self, key):
+        """An fd of ``key``'s regular file; DeliveryStoreFileNotFound for anything else, never a wait."""
         try:
             dir_fd = self._open_dir(key)
         except FileNotFoundError as e:
@@ -196,14 +199,18 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
         finally:
             os.close(dir_fd)
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not regular:
+            os.close(fd)
+            raise DeliveryStoreFileNotFound(key, "not a regular file")
         return fd
 
     def _read_open(self, key):
-        fd = self._open_file(key)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise DeliveryStoreFileNotFound(key, "not a regular file")
-        return open(fd, "rb", buffering=self.chunk_size)
+        return open(self._open_file(key), "rb", buffering=self.chunk_size)
 
     def _exists(self, key):
         try:
