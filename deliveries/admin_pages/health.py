@@ -3,16 +3,28 @@ The admin's "Store health" page: the latest ``checkstore`` run, the history of r
 inline-SVG chart of the recent ones. Runs are records, so the page is read-only.
 """
 
-import json
 import math
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from ..exit_status import ExitStatus
 from ..models import StoreCheckRun
 
-__all__ = ["StoreCheckRunAdmin", "chart_bars"]
+__all__ = ["StoreCheckRunAdmin", "chart_bars", "problem_cells", "summary_rows"]
+
+#: The summary's entries in words, in the order the table shows them.
+SUMMARY_LABELS = {
+    "level": "Level",
+    "store": "Store",
+    "files": "Files checked",
+    "objects": "Objects in the store",
+    "bytes_read": "Bytes read",
+    "seconds": "Seconds",
+    "mib_per_s": "Speed (MiB/s)",
+    "in_flight": "Uploads in flight, left alone",
+}
 
 CHART_RUNS = 30
 CHART_HEIGHT = 80
@@ -48,6 +60,44 @@ def chart_bars(runs):
             }
         )
     return bars
+
+
+def summary_rows(summary):
+    """(label, value) pairs of a run's summary: the known entries in words, then one row per problem code."""
+    rows = [(label, summary[key]) for key, label in SUMMARY_LABELS.items() if key in summary]
+    rows += [(f"Problems: {code}", n) for code, n in summary.get("counts", {}).items()]
+    rows += [(key, value) for key, value in summary.items() if key not in SUMMARY_LABELS and key != "counts"]
+    return rows
+
+
+def _link(viewname, pk, text):
+    if pk is None:
+        return format_html("{}", text or "-")
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text or f"#{pk}")
+
+
+def problem_cells(problem):
+    """
+    The cells of one recorded problem (a dict, as ``Problem.as_dict`` made it): the file (its
+    name and id, linked), its delivery and group (linked), where it is in the store, and why.
+    Runs recorded before problems were named carry the file's id alone: it is linked as "file #id".
+    """
+    filemeta = problem.get("filemeta")
+    if filemeta is None:
+        file_cell = format_html("{}", "-")
+    else:
+        name = problem.get("filename") or "file"
+        file_cell = _link("admin:deliveries_filemeta_change", filemeta, f"{name} (#{filemeta})")
+    delivery = problem.get("delivery")
+    group = problem.get("group")
+    return (
+        problem["code"],
+        file_cell,
+        _link("admin:deliveries_delivery_change", delivery, problem.get("delivery_label")) if delivery else "-",
+        _link("admin:deliveries_assignmentgroup_change", group, problem.get("group_label")) if group else "-",
+        problem["key"],
+        problem["detail"],
+    )
 
 
 @admin.register(StoreCheckRun)
@@ -92,11 +142,17 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="options")
     def options_display(self, run):
-        return format_html("<code>{}</code>", json.dumps(run.options))
+        given = [(key, value) for key, value in run.options.items() if value not in (None, "", [], {})]
+        if not given:
+            return "none"
+        return format_html_join(", ", "{} {}", given)
 
     @admin.display(description="summary")
     def summary_display(self, run):
-        return format_html("<pre>{}</pre>", json.dumps(run.summary, indent=2))
+        if not run.summary:
+            return "none"
+        rows = format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', summary_rows(run.summary))
+        return format_html('<table class="storehealth-summary">{}</table>', rows)
 
     @admin.display(description=f"problems (first {StoreCheckRun.MAX_PROBLEMS})")
     def problems_display(self, run):
@@ -104,13 +160,14 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
             return "none"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (p["code"], p["key"], p["filemeta"] if p["filemeta"] is not None else "", p["detail"])
-                for p in run.problems
-            ),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (problem_cells(p) for p in run.problems),
         )
-        return format_html("<table><tr><th>code</th><th>key</th><th>file</th><th>detail</th></tr>{}</table>", rows)
+        return format_html(
+            "<table><tr><th>problem</th><th>file</th><th>delivery</th><th>group</th><th>in the store</th>"
+            "<th>detail</th></tr>{}</table>",
+            rows,
+        )
 
     def changelist_view(self, request, extra_context=None):
         recent = list(StoreCheckRun.objects.order_by("-started", "-pk")[:CHART_RUNS])

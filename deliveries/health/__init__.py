@@ -19,9 +19,10 @@ repairs on its own (``delete_orphans`` is a separate, explicit call).
 """
 
 from .check import check_store, probe
+from .naming import name_problems
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
-from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id
+from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, could_not_check_verdict, filemeta_id
 
 __all__ = [
     "CheckReport",
@@ -31,9 +32,11 @@ __all__ = [
     "Problem",
     "Shard",
     "check_store",
+    "could_not_check_verdict",
     "deletable_orphans",
     "delete_orphans",
     "filemeta_id",
+    "name_problems",
     "probe",
     "record_run",
     "record_statuses",

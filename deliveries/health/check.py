@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..models import FileMeta
 from ..operations.progress import no_progress
 from .deep import Hasher
+from .naming import name_problems
 from .records import record_statuses
 from .report import DEFAULT_MIN_AGE, LEFTOVER_CODES, CheckReport, CheckUnavailable, Code, Problem, filemeta_id
 
@@ -149,6 +150,7 @@ def check_store(
         _check_rows(store, report, level == "deep", jobs, shard, since, min_age, progress)
         if update_status:
             record_statuses(report)
+        report.problems = name_problems(report.problems)
     report.seconds = time.perf_counter() - clock
     report.finished = timezone.now()
     return report

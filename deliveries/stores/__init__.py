@@ -19,7 +19,7 @@ from .database import DatabaseDeliveryStore
 from .dbm import DbmDeliveryStore
 from .django_storage import DjangoStorageDeliveryStore
 from .filesystem import FsDeliveryStore
-from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
+from .handler import available_backends, import_backend, load_deliverystore_backend, swap_deliverystore
 from .memory import MemoryDeliveryStore
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "StoreFacts",
     "StoreWriter",
     "StoredObject",
+    "available_backends",
     "import_backend",
     "key_for",
     "load_deliverystore_backend",

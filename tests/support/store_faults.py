@@ -118,9 +118,25 @@ class StoreFaultsMixin(SwappedStoreMixin):
         return sorted((str(p.code), p.filemeta) for p in report.problems)
 
     def assert_problem(self, doc, code, filemeta, key):
-        """The JSON names exactly this one problem, with its code, FileMeta id and key."""
+        """The JSON names exactly this one problem: code, FileMeta id, key, and the file's name, delivery and group."""
         self.assertEqual([(p["code"], p["filemeta"], p["key"]) for p in doc["problems"]], [(code, filemeta, key)])
         self.assertEqual(doc["summary"]["counts"], {code: 1})
+        if filemeta is not None:
+            row = next(f for f in self.files if f.pk == filemeta)
+            group = row.delivery.assignment_group
+            named = {
+                k: doc["problems"][0][k] for k in ("filename", "delivery", "delivery_label", "group", "group_label")
+            }
+            self.assertEqual(
+                named,
+                {
+                    "filename": row.filename,
+                    "delivery": row.delivery_id,
+                    "delivery_label": f"delivery #{row.delivery.number}",
+                    "group": group.pk,
+                    "group_label": str(group),
+                },
+            )
 
     # ---- the faults -----------------------------------------------------------------------------
 

@@ -3,23 +3,25 @@
 import json
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 
 from deliveries import health
 from deliveries.exit_status import ExitStatus
 from deliveries.models import FileMeta
-from deliveries.operations.arguments import parse_duration, parse_key_values, parse_since
+from deliveries.operations.arguments import MAX_JOBS, parse_duration, parse_jobs, parse_since, store_from_arguments
+from deliveries.operations.exits import EndsWithOneLine, Exit, usage_error
 from deliveries.operations.progress import progress_factory
 from deliveries.operations.prompts import can_ask, confirm
-from deliveries.stores import InvalidStoreError, load_deliverystore_backend
+from deliveries.stores import InvalidStoreError
 
 
-class Command(BaseCommand):
+class Command(EndsWithOneLine, BaseCommand):
     help = (
         "Check the DeliveryStore against the FileMeta rows. Exit status: 0 healthy (orphans are reported "
-        "but pass unless --fail-on-orphans), 1 problems found, 2 the store could not be checked."
+        "but pass unless --fail-on-orphans), 1 problems found, 2 the store could not be checked or the "
+        "command line is wrong (nothing is checked or recorded then)."
     )
     requires_system_checks = []  # a broken store configuration must reach us, to exit 2 with a message
 
@@ -40,7 +42,11 @@ class Command(BaseCommand):
             help="Also read every byte and recompute its SHA-256.",
         )
         parser.set_defaults(level="light")
-        parser.add_argument("--backend", help="Dotted path of the store class to check (default: the configured one).")
+        parser.add_argument(
+            "--backend",
+            help="Dotted path of the store class to check (default: the configured one), "
+            "e.g. deliveries.stores.FsDeliveryStore.",
+        )
         parser.add_argument(
             "--option",
             action="append",
@@ -48,7 +54,9 @@ class Command(BaseCommand):
             metavar="KEY=VALUE",
             help="An option for --backend's store, e.g. root=/srv/store (repeatable).",
         )
-        parser.add_argument("--jobs", type=int, default=1, help="Files read and hashed at once by --deep (default 1).")
+        parser.add_argument(
+            "--jobs", default=1, help=f"Files read and hashed at once by --deep (default 1, at most {MAX_JOBS})."
+        )
         parser.add_argument(
             "--shard", help="Check slice I of N (I/N, 1-based): key modulo N decides; for sharing a check."
         )
@@ -73,22 +81,21 @@ class Command(BaseCommand):
         try:
             parsed = self._parse(options)
         except ValueError as e:
-            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
+            raise usage_error(str(e)) from e
         if options["delete_orphans"] and not options["yes"] and not can_ask():
-            raise CommandError(
-                "--delete-orphans needs --yes when there is no terminal to ask on.", returncode=ExitStatus.COULD_NOT_RUN
-            )
+            raise usage_error("--delete-orphans needs --yes when there is no terminal to ask on.")
         backend = options["backend"] or settings.DELIVERY_STORE_BACKEND
         started = timezone.now()
-        store = None
+        store = parsed["store"]
         try:
-            store = self._store(options["backend"], parsed["store_options"])
+            if store is None:
+                store = FileMeta.deliverystore  # the configured store: a failure here is an outage, recorded
             backend = f"{type(store).__module__}.{type(store).__qualname__}"
             report = health.check_store(
                 store,
                 level=level,
                 backend=backend,
-                jobs=options["jobs"],
+                jobs=parsed["jobs"],
                 shard=parsed["shard"],
                 since=parsed["since"],
                 min_age=parsed["min_age"],
@@ -99,9 +106,12 @@ class Command(BaseCommand):
         except (InvalidStoreError, health.CheckUnavailable) as e:
             where = store.describe() if store is not None else backend
             self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
+            verdict = health.could_not_check_verdict(e)
             if options["json"]:
-                self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
-            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
+                self.stdout.write(json.dumps({"ok": False, "error": str(e), "verdict": verdict}, indent=2))
+            else:
+                self.stdout.write(self.style.ERROR(verdict))
+            raise Exit(str(e), ExitStatus.COULD_NOT_RUN, shown=True) from e
         self._record(health.record_run, report)
         if options["json"]:
             # One JSON document: what the deletion did goes into it, not after it.
@@ -111,23 +121,18 @@ class Command(BaseCommand):
                 document["deletion"] = {"removed": result.removed, "kept": result.kept, "failed": result.failed}
             self.stdout.write(json.dumps(document, indent=2))
         else:
-            self._render(report)
+            *lines, verdict = report.text_lines()
+            for line in lines:
+                self.stdout.write(line)
             if options["delete_orphans"]:
                 self._delete_orphans(store, report, parsed["min_age"], options["yes"])
+            self.stdout.write((self.style.SUCCESS if report.ok else self.style.ERROR)(verdict))
         if not report.ok:
-            raise CommandError(
-                f"The store check found problems: {report.counts_text()}.", returncode=ExitStatus.PROBLEMS
-            )
-
-    def _store(self, backend, store_options):
-        """The store named on the command line, else the configured one (``FileMeta.deliverystore``)."""
-        if backend:
-            return load_deliverystore_backend(backend, **store_options)
-        return FileMeta.deliverystore
+            raise Exit(f"The store check found problems: {report.counts_text()}.", ExitStatus.PROBLEMS, shown=True)
 
     def _parse(self, options):
-        if options["jobs"] < 1:
-            raise ValueError("--jobs must be at least 1")
+        """Every argument checked before any work: ValueError naming the flag, and nothing recorded."""
+        jobs = parse_jobs(options["jobs"])
         if options["option"] and not options["backend"]:
             raise ValueError("--option needs --backend (the configured store takes its options from settings)")
         if options["delete_orphans"] and options["level"] == "probe":
@@ -135,11 +140,13 @@ class Command(BaseCommand):
         if options["delete_orphans"] and options["json"] and not options["yes"]:
             raise ValueError("--delete-orphans with --json needs --yes (there is no one to ask)")
         return {
-            "store_options": parse_key_values(options["option"], "--option"),
+            "jobs": jobs,
             "shard": health.Shard.parse(options["shard"]) if options["shard"] else None,
             "since": parse_since(options["since"]) if options["since"] else None,
             "min_age": parse_duration(options["min_age"]),
-            "run_options": {"jobs": options["jobs"], "shard": options["shard"], "since": options["since"]},
+            # A store typed on the command line is built now: a typo is a usage error, not an outage.
+            "store": store_from_arguments(options["backend"], options["option"]) if options["backend"] else None,
+            "run_options": {"jobs": jobs, "shard": options["shard"], "since": options["since"]},
         }
 
     def _record(self, recorder, *args):
@@ -147,11 +154,6 @@ class Command(BaseCommand):
             recorder(*args)
         except DatabaseError as e:
             self.stderr.write(f"Could not record this run in the database: {e}")
-
-    def _render(self, report):
-        for line in report.text_lines():
-            style = self.style.SUCCESS if line == "OK" else self.style.ERROR if line == "FAILED" else str
-            self.stdout.write(style(line))
 
     def _delete_orphans(self, store, report, min_age, yes):
         candidates = health.deletable_orphans(report)
