@@ -16,6 +16,8 @@ from ..stores import InvalidStoreError, load_deliverystore_backend
 __all__ = [
     "MAX_DURATION_DAYS",
     "MAX_JOBS",
+    "MAX_SEED",
+    "MAX_SEED_COUNT",
     "bounded_count",
     "parse_duration",
     "parse_jobs",
@@ -28,6 +30,10 @@ __all__ = [
 #: read buffer and, for a database store, its own connection. More than the disks and the
 #: database can serve in parallel only costs memory (100,000 jobs took 23.6 GB).
 MAX_JOBS = 64
+#: The most rows ``seedfactory app.Model --count`` makes in one run (they are made in memory first).
+MAX_SEED_COUNT = 1_000_000
+#: Random seeds: any whole number a 64-bit column could record.
+MAX_SEED = 2**63 - 1
 #: The longest duration a flag takes: ten years, far inside what a datetime can subtract.
 MAX_DURATION_DAYS = 3650
 
@@ -38,7 +44,9 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def bounded_count(value, flag, low, high):
     """``value`` (an int or its digits) as an int from ``low`` to ``high``; ValueError naming ``flag`` otherwise."""
     text = str(value).strip()
-    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12) or not low <= int(text) <= high:
+    digits = text.removeprefix("-")
+    # The length first: int() of a 5,000-digit string is refused by Python itself, with a traceback.
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(high))) or not low <= int(text) <= high:
         shown = text if len(text) <= 24 else f"{text[:20]}..."
         raise ValueError(f"{flag} must be a whole number from {low:,} to {high:,}, not {shown}")
     return int(text)
