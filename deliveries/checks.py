@@ -8,12 +8,18 @@ deliveries.E002  The backend refuses its options.
 deliveries.E003  The place the store writes to is not writable and cannot be made so by the store
                  (a root that is a file, a directory this process may not write to, a missing
                  STORAGES alias, ...).
+deliveries.E004  A path setting of the store (DELIVERY_STORE_ROOT, DELIVERY_STORE_DBM_FILENAME) is
+                 relative: it would mean a place below whichever directory the process starts in.
+                 (An empty one is E002: the store needs it.)
 """
+
+import os
 
 from django.conf import settings
 from django.core import checks
 
 from .stores import InvalidStoreError, import_backend, load_deliverystore_backend
+from .stores.base import absolute_path
 
 
 @checks.register(checks.Tags.files)
@@ -22,6 +28,10 @@ def check_deliverystore(app_configs=None, **kwargs):
         import_backend(settings.DELIVERY_STORE_BACKEND)
     except InvalidStoreError as e:
         return [checks.Error(str(e), hint="Set DELIVERY_STORE_BACKEND.", id="deliveries.E001")]
+    cls = import_backend(settings.DELIVERY_STORE_BACKEND)
+    relative = _relative_path_settings(cls)
+    if relative:
+        return relative
     try:
         store = load_deliverystore_backend()
     except InvalidStoreError as e:
@@ -37,3 +47,24 @@ def check_deliverystore(app_configs=None, **kwargs):
         hint = f"Set {facts.setting}." if facts.setting else None
         return [checks.Error(f"{store.describe()}: {facts.problem}", hint=hint, id="deliveries.E003")]
     return []
+
+
+def _relative_path_settings(cls):
+    """E004 for each path option of ``cls`` whose setting is relative (empty ones are E002's)."""
+    errors = []
+    for option in cls.options.values():
+        if option.clean is not absolute_path or option.setting is None:
+            continue
+        value = getattr(settings, option.setting, None)
+        if value is None or not os.fspath(value):
+            continue  # not set or empty: the option's own "required" refusal (E002) says so
+        if not os.path.isabs(value):
+            errors.append(
+                checks.Error(
+                    f"{option.setting}={os.fspath(value)!r} is relative: it would mean a place below whichever "
+                    "directory the process starts in.",
+                    hint=f"Set {option.setting} to an absolute path.",
+                    id="deliveries.E004",
+                )
+            )
+    return errors
