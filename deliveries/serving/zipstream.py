@@ -16,6 +16,7 @@ import zipfile
 
 from ..content_types import is_text
 from ..models import FileMeta
+from .downloads import exact_chunks
 
 __all__ = ["ZipMember", "delivery_members", "folder_name", "iter_zip", "sanitize_member_name", "unique_names"]
 
@@ -104,11 +105,15 @@ def folder_name(delivery):
 
 
 class ZipMember:
-    """One member to write: the FileMeta and the (already safe) path inside the archive."""
+    """
+    One member to write: the FileMeta, the (already safe) path inside the archive, and the number
+    of bytes it must hold (as recorded, unless ``size`` says what a corrupt file holds now).
+    """
 
-    def __init__(self, filemeta, arcname):
+    def __init__(self, filemeta, arcname, size=None):
         self.filemeta = filemeta
         self.arcname = arcname
+        self.size = filemeta.size if size is None else size
 
 
 def delivery_members(delivery, filemetas=None):
@@ -132,7 +137,7 @@ def _zipinfo(member):
         info.compress_type = zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16  # a plain, non-executable file wherever it is unpacked
     # Known up front, so zipfile picks ZIP64 for members over 2 GiB before writing them.
-    info.file_size = member.filemeta.size
+    info.file_size = member.size
     return info
 
 
@@ -140,8 +145,10 @@ def iter_zip(members, store=None):
     """
     Yield the bytes of a zip archive holding ``members`` (ZipMembers), read through ``store``.
 
-    A member whose bytes vanish mid-way raises DeliveryStoreFileNotFound from the iterator; check
-    existence first to answer with a clear page instead.
+    A member whose bytes vanish mid-way raises DeliveryStoreFileNotFound from the iterator, and
+    one whose bytes prove shorter or longer than ``member.size`` raises SizeChanged: the response
+    breaks off, so no one unpacks a silently wrong file. Check existence (and the recorded
+    statuses) first to answer with a clear page instead.
     """
     store = store or FileMeta.deliverystore
     out = _Drain()
@@ -149,7 +156,8 @@ def iter_zip(members, store=None):
         for member in members:
             info = _zipinfo(member)
             with archive.open(info, "w") as dest:
-                for chunk in store.iter_chunks(member.filemeta):
+                chunks = store.iter_chunks(member.filemeta, length=member.size + 1)  # one more: did it grow?
+                for chunk in exact_chunks(chunks, member.size, f"file {member.filemeta.pk} ({member.arcname})"):
                     dest.write(chunk)
                     data = out.drain()
                     if data:
