@@ -17,14 +17,25 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.text import smart_split, unescape_string_literal
 
+from .admin_pages.bounds import BoundedAdminMixin, search_terms
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
 from .content_types import Family, types_of
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
+# As git abbreviates object ids: 8 hex digits or more name the files whose SHA-256 starts so.
+CHECKSUM_PREFIX_RE = re.compile(r"[0-9a-f]{8,63}")
+
+
+def checksum_prefix(queryset, prefix):
+    """
+    ``queryset`` narrowed to the files whose SHA-256 starts with ``prefix`` (lowercase hex): a
+    range on the indexed checksum column (every such checksum sorts from ``prefix`` up to, not
+    including, ``prefix + "g"``), never a scan.
+    """
+    return queryset.filter(checksum__gte=prefix, checksum__lt=f"{prefix}g")
 
 
 def change_link(obj, label=None):
@@ -76,7 +87,7 @@ class ParentListFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name", "periods"]
     search_fields = ["short_name", "long_name"]
 
@@ -86,7 +97,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name", "subject_link", "start_time", "end_time", "assignments"]
     list_select_related = ["subject"]
     list_filter = ["subject"]
@@ -103,7 +114,7 @@ class PeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name", "period_link", "publishing_time", "first_deadline", "groups"]
     list_select_related = ["period__subject"]
     list_filter = ["period__subject", ("period", ParentListFilter)]
@@ -125,7 +136,7 @@ class CandidateInline(admin.TabularInline):
 
 
 @admin.register(AssignmentGroup)
-class AssignmentGroupAdmin(admin.ModelAdmin):
+class AssignmentGroupAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "assignment_link", "candidate_list", "deliveries"]
     list_select_related = ["assignment__period__subject"]
     list_filter = [("assignment__period", ParentListFilter), ("assignment", ParentListFilter)]
@@ -181,7 +192,7 @@ class FileMetaInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
+class DeliveryAdmin(BoundedAdminMixin, DeliveryViews, admin.ModelAdmin):
     list_display = ["__str__", "group_link", "number", "time_of_delivery", "delivered_by", "successful", "files"]
     list_select_related = ["assignment_group__assignment__period__subject", "delivered_by"]
     list_filter = [
@@ -245,7 +256,7 @@ class ContentTypeFamilyFilter(admin.SimpleListFilter):
 
 
 @admin.register(FileMeta)
-class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
+class FileMetaAdmin(BoundedAdminMixin, FileMetaViews, admin.ModelAdmin):
     """
     Files: read-only metadata plus their bytes (preview, download, verify).
 
@@ -272,7 +283,9 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     ]
     # The search box needs search_fields; get_search_results below does the searching.
     search_fields = ["filename"]
-    search_help_text = "A part of a filename, a whole SHA-256, a candidate id or a student's username."
+    search_help_text = (
+        "A part of a filename, a SHA-256 or its first 8 or more hex digits, a candidate id or a student's username."
+    )
     date_hierarchy = "created"
     ordering = ["-created", "-id"]
     sortable_by = ["filename", "created_at"]
@@ -302,14 +315,15 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """
-        Each word must match. A whole SHA-256 matches that checksum; a candidate id or a username
-        of a group's candidate matches every file of that group; any other word, a part of the
-        filename. The first two are index lookups; the last is a scan (LIKE '%word%'), so it is
-        only made when the word names no candidate. No join is added, so rows never repeat.
+        Each word must match (at most ``MAX_SEARCH_TERMS`` words, see ``admin_pages.bounds``). A
+        whole SHA-256 matches that checksum; a candidate id or a username of a group's candidate
+        matches every file of that group; 8 or more hex digits that begin some SHA-256 match
+        the files whose SHA-256 begins so, as git abbreviates object ids; any other word, a part
+        of the filename. All but the last are index lookups; the last is a scan (LIKE '%word%'),
+        so it is only made when the word is none of the others. No join is added, so rows never
+        repeat; each word costs at most three queries, whatever the table's size.
         """
-        for word in smart_split(search_term):
-            if word[:1] in "\"'" and word[-1:] == word[:1] and len(word) > 1:
-                word = unescape_string_literal(word)
+        for word in search_terms(request, search_term):
             if CHECKSUM_RE.fullmatch(word.lower()):
                 queryset = queryset.filter(checksum=word.lower())
                 continue
@@ -322,6 +336,10 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
                 queryset = queryset.filter(
                     delivery_id__in=Delivery.objects.filter(assignment_group_id__in=groups).values("pk")
                 )
+            elif (
+                CHECKSUM_PREFIX_RE.fullmatch(word.lower()) and checksum_prefix(FileMeta.objects, word.lower()).exists()
+            ):
+                queryset = checksum_prefix(queryset, word.lower())
             else:
                 queryset = queryset.filter(filename__icontains=word)
         return queryset, False

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..exit_status import ExitStatus
 from ..models import StoreCheckRun
+from .bounds import BoundedAdminMixin
 
 __all__ = ["StoreCheckRunAdmin", "chart_bars", "problem_cells", "summary_rows"]
 
@@ -101,7 +102,7 @@ def problem_cells(problem):
 
 
 @admin.register(StoreCheckRun)
-class StoreCheckRunAdmin(admin.ModelAdmin):
+class StoreCheckRunAdmin(BoundedAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/deliveries/storecheckrun/change_list.html"
     list_display = ["started", "level", "outcome", "store", "files", "problems_total", "seconds"]
     list_filter = ["level", "ok", "exit_code"]
