@@ -14,11 +14,13 @@ Problems carry stable codes. Errors fail a check; orphans (ORPHAN, TEMP_LEFTOVER
 reported but fail it only on request, as ``git fsck`` treats dangling objects. Orphans and
 leftovers younger than ``min_age`` are uploads in flight: counted, never reported nor removed.
 
-A store that cannot be listed or probed at all raises ``CheckUnavailable``; nothing here ever
-repairs on its own (``delete_orphans`` is a separate, explicit call).
+A store that cannot be listed or probed at all raises ``CheckUnavailable``, and so does one that
+lacks its marker while files are recorded (``adopt`` marks a store from before markers, after a
+light check finds its files); nothing here ever repairs on its own (``delete_orphans`` is a
+separate, explicit call).
 """
 
-from .check import check_store, probe
+from .check import adopt, check_store, probe
 from .naming import name_problems
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
@@ -31,6 +33,7 @@ __all__ = [
     "Deletion",
     "Problem",
     "Shard",
+    "adopt",
     "check_store",
     "could_not_check_verdict",
     "deletable_orphans",

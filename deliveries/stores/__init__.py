@@ -5,6 +5,7 @@ paths in ``DELIVERY_STORE_BACKEND``.
 """
 
 from .base import (
+    MARKER_KEY,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
@@ -23,6 +24,7 @@ from .handler import available_backends, import_backend, load_deliverystore_back
 from .memory import MemoryDeliveryStore
 
 __all__ = [
+    "MARKER_KEY",
     "DatabaseDeliveryStore",
     "DbmDeliveryStore",
     "DeliveryStoreFileNotFound",

@@ -279,7 +279,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
         stack = [""]
         while stack:
             rel = stack.pop()
-            with os.scandir(os.path.join(self.root, rel)) as entries:
+            try:
+                entries = os.scandir(os.path.join(self.root, rel))
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            with entries:
                 for entry in entries:
                     path = f"{rel}/{entry.name}" if rel else entry.name
                     if entry.is_dir(follow_symlinks=False):
@@ -288,8 +292,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
                         yield path, entry
 
     def _classify(self, path, entry):
-        """Return (StoredObject or None, Leftover or None) for one entry of the walk."""
-        st = entry.stat(follow_symlinks=False)
+        """Return (StoredObject or None, Leftover or None) for one entry of the walk (neither if it is gone)."""
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return None, None  # a temporary renamed into place, or a file removed, while listing
         name = entry.name
         if entry.is_symlink():
             return None, Leftover("symlink", path, 0, _mtime(st))

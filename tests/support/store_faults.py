@@ -138,6 +138,44 @@ class StoreFaultsMixin(SwappedStoreMixin):
                 },
             )
 
+    # ---- the marker ------------------------------------------------------------------------------
+
+    def test_store_without_marker_is_refused(self):
+        """A store with no marker while files are recorded: exit 2 naming --adopt, not a MISSING per file."""
+        from deliveries.models import FileMeta, StoreCheckRun
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("holds no store marker, yet files are recorded", doc["error"])
+        self.assertIn("manage.py checkstore --adopt", doc["error"])
+        self.assertEqual(StoreCheckRun.objects.latest("started").exit_code, 2)
+        self.assertEqual(set(FileMeta.objects.values_list("status", flat=True)), {"unverified"})
+
+    def test_adopt(self):
+        """--adopt marks a store whose files are all there, and refuses (exit 1, no marker) one that misses some."""
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        self.store.remove(self.files[0])
+        status, doc = run_checkstore_json("--adopt")
+        self.assertEqual((status, doc["adopted"]), (1, False))
+        self.assertEqual(doc["summary"]["counts"], {"MISSING": 1})
+        self.assertIsNone(self.store.read_marker())
+        self.rewrite(self.files[0], CONTENTS[0])
+        self.assertIsNone(self.store.read_marker())  # a write into a store with objects marks nothing
+        status, out = run_checkstore("--adopt")
+        self.assertEqual(status, 0)
+        marker = self.store.read_marker()
+        self.assertEqual(
+            out.splitlines()[-1],
+            f"adopted: {self.store.describe()} holds store marker {marker['store_id']}: exit status 0",
+        )
+        self.assertEqual(run_checkstore_json()[0], 0)
+        with self.assertRaisesMessage(CommandError, "--adopt checks every file with a light check: leave out --deep"):
+            call_command("checkstore", "--adopt", "--deep", stdout=StringIO())
+
     # ---- the faults -----------------------------------------------------------------------------
 
     def test_healthy_store(self):

@@ -74,6 +74,12 @@ class Command(EndsWithOneLine, BaseCommand):
         )
         parser.add_argument("--yes", action="store_true", help="Do not ask before --delete-orphans.")
         parser.add_argument("--fail-on-orphans", action="store_true", help="Exit 1 when orphans are found.")
+        parser.add_argument(
+            "--adopt",
+            action="store_true",
+            help="Mark a store from before store markers as the store of the recorded files, after a light "
+            "check finds every one of them there (exit 1, nothing written, if any is missing).",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON document instead of text.")
 
     def handle(self, *args, **options):
@@ -91,6 +97,8 @@ class Command(EndsWithOneLine, BaseCommand):
             if store is None:
                 store = FileMeta.deliverystore  # the configured store: a failure here is an outage, recorded
             backend = f"{type(store).__module__}.{type(store).__qualname__}"
+            if options["adopt"]:
+                return self._adopt(store, backend, options)
             report = health.check_store(
                 store,
                 level=level,
@@ -130,9 +138,44 @@ class Command(EndsWithOneLine, BaseCommand):
         if not report.ok:
             raise Exit(f"The store check found problems: {report.counts_text()}.", ExitStatus.PROBLEMS, shown=True)
 
+    def _adopt(self, store, backend, options):
+        """--adopt: a light check without the marker; the marker written only if every recorded file is there."""
+        report, marker = health.adopt(store, progress=progress_factory(self.stdout.isatty() and not options["json"]))
+        report.backend = backend
+        self._record(health.record_run, report)
+        if marker is None:
+            line = f"not adopted: {report.counts_text()} (the marker was not written): exit status 1"
+        else:
+            line = f"adopted: {store.describe()} holds store marker {marker['store_id']}: exit status 0"
+        if options["json"]:
+            self.stdout.write(
+                json.dumps({**report.as_dict(), "adopted": marker is not None, "verdict": line}, indent=2)
+            )
+        else:
+            *lines, _ = report.text_lines()
+            for text in lines:
+                self.stdout.write(text)
+            self.stdout.write((self.style.SUCCESS if marker else self.style.ERROR)(line))
+        if marker is None:
+            raise Exit(line, ExitStatus.PROBLEMS, shown=True)
+
     def _parse(self, options):
         """Every argument checked before any work: ValueError naming the flag, and nothing recorded."""
         jobs = parse_jobs(options["jobs"])
+        if options["adopt"]:
+            given = [
+                flag
+                for flag, on in (
+                    ("--probe", options["level"] == "probe"),
+                    ("--deep", options["level"] == "deep"),
+                    ("--shard", options["shard"]),
+                    ("--since", options["since"]),
+                    ("--delete-orphans", options["delete_orphans"]),
+                )
+                if on
+            ]
+            if given:
+                raise ValueError(f"--adopt checks every file with a light check: leave out {', '.join(given)}")
         if options["option"] and not options["backend"]:
             raise ValueError("--option needs --backend (the configured store takes its options from settings)")
         if options["delete_orphans"] and options["level"] == "probe":

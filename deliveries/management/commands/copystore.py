@@ -15,8 +15,8 @@ class Command(EndsWithOneLine, BaseCommand):
     help = (
         "Copy the bytes of every file from the configured DeliveryStore into another one, streamed and in "
         "parallel, verifying size and SHA-256 on arrival. Files the target already holds intact are skipped, so "
-        "an interrupted copy resumes. The source is never modified. Exit status: 0 all copied, 1 some files "
-        "failed, 2 the copy could not run."
+        "an interrupted copy resumes. The source is never modified; the target gets its store marker once every "
+        "file is there. Exit status: 0 all copied, 1 some files failed, 2 the copy could not run."
     )
     requires_system_checks = []  # a broken store setting must reach us, to exit 2 with a message
 
@@ -64,6 +64,9 @@ class Command(EndsWithOneLine, BaseCommand):
                 dry_run=options["dry_run"],
                 progress=progress_factory(self.stdout.isatty()),
             )
+            if report.ok and not report.dry_run and target.read_marker() is None:
+                # Every file is there: the target is now a store of these files (checkstore needs its marker).
+                target.write_marker()
         except (OSError, InvalidStoreError) as e:
             raise Exit(f"The copy could not run: {e}", ExitStatus.COULD_NOT_RUN) from e
         for failure in report.failures:

@@ -113,6 +113,16 @@ class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, Misconfig
         self.assertEqual(status, 2)
         self.assertIn("root does not exist, yet files are recorded", doc["error"])
 
+    def test_empty_root_is_refused(self):
+        """An existing but empty root (an unmounted mount point) while files are recorded: exit 2, not 3 x MISSING."""
+        empty = os.path.join(self.tmpdir, "mountpoint")
+        os.mkdir(empty)
+        status, doc = run_checkstore_json("--backend", "deliveries.stores.FsDeliveryStore", "--option", f"root={empty}")
+        self.assertEqual(status, 2)
+        self.assertIn(f"FsDeliveryStore at {empty}: it holds no store marker, yet files are recorded", doc["error"])
+        self.assertIn("is DELIVERY_STORE_ROOT right", doc["error"])
+        self.assertEqual(os.listdir(empty), [])  # checking writes nothing
+
     def test_unreadable_root(self):
         """A root the process may not read: exit 2 with the OS's reason."""
         with mock.patch("os.scandir", side_effect=PermissionError(13, "Permission denied")):

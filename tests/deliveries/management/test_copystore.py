@@ -9,7 +9,7 @@ from django.test import TestCase
 
 from deliveries.integrity import verify_filemeta
 from deliveries.models import FileMeta
-from deliveries.stores import FsDeliveryStore, S3DeliveryStore
+from deliveries.stores import MARKER_KEY, FsDeliveryStore, S3DeliveryStore
 from tests.deliveries.operations.test_copying import CONTENTS, CopyMixin
 
 
@@ -47,6 +47,22 @@ class TestCopystoreCommand(CopyMixin, TestCase):
         self.assert_target_holds_everything()
         status, out, _ = run_copystore(*self.fs_args())
         self.assertIn(f"Copied 0 files (0 bytes), skipped {len(CONTENTS)} already intact", out)
+        self.assertIsNotNone(self.target.read_marker())
+
+    def test_marks_a_target_that_had_objects(self):
+        """A target that held objects but no marker gets one once every file is copied, and not before."""
+        from deliveries.stores import MARKER_KEY
+
+        with self.target.write_open("999999") as writer:
+            writer.write(b"left from before")
+        self.target.remove(MARKER_KEY)
+        self.source.remove(self.filemetas[0])
+        self.assertEqual(run_copystore(*self.fs_args())[0], 1)
+        self.assertIsNone(FsDeliveryStore(root=self.tmpdir).read_marker())
+        with self.source.write_open(self.filemetas[0]) as writer:
+            writer.write(CONTENTS[self.filemetas[0].filename])
+        self.assertEqual(run_copystore(*self.fs_args())[0], 0)
+        self.assertIsNotNone(FsDeliveryStore(root=self.tmpdir).read_marker())
 
     def test_dry_run(self):
         """--dry-run says what it would copy and writes nothing."""
@@ -115,7 +131,7 @@ class TestCopystoreCommand(CopyMixin, TestCase):
                 self.assertIn(message, err)
                 self.assertNotIn("FAILED", err)
         self.assertEqual(open(self.a_file).read(), "root:x:0:0:root:/root:/bin/sh\n")  # the target is untouched
-        self.assertEqual(self.source_snapshot().keys(), {str(fm.pk) for fm in self.filemetas})
+        self.assertEqual(self.source_snapshot().keys(), {MARKER_KEY, *(str(fm.pk) for fm in self.filemetas)})
 
 
 @pytest.mark.usefixtures("seaweedfs_class")
