@@ -128,9 +128,11 @@ class Shard:
     @classmethod
     def parse(cls, text):
         parts = text.split("/")
-        if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 12 for part in parts):
-            shown = text if len(text) <= 24 else f"{text[:20]}..."
+        shown = text if len(text) <= 24 else f"{text[:20]}..."
+        if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
             raise ValueError(f"--shard must look like I/N (e.g. 2/4), not {shown!r}")
+        if any(len(part) > len(str(cls.MAX_COUNT)) for part in parts):  # before int(): no 5,000-digit ints
+            raise ValueError(f"--shard {shown}: N must be at most {cls.MAX_COUNT:,}")
         index, count = int(parts[0]), int(parts[1])
         if count > cls.MAX_COUNT:
             raise ValueError(f"--shard {text}: N must be at most {cls.MAX_COUNT:,}")
@@ -242,4 +244,4 @@ class CheckReport:
 
 def could_not_check_verdict(reason):
     """The verdict line of a run that could not check its store."""
-    return f"could not check: {reason}: exit status {int(ExitStatus.COULD_NOT_RUN)}"
+    return f"could not check: {str(reason).rstrip('.')}: exit status {int(ExitStatus.COULD_NOT_RUN)}"
