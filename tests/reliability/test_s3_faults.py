@@ -28,18 +28,21 @@ from .test_crash import CrashTestMixin
 MiB = 1024 * 1024
 
 
+def s3_options(server, **options):
+    """The keywords of a store on ``server``, under a prefix of its own; ``options`` add or override."""
+    return {
+        "bucket": server.bucket,
+        "prefix": f"rel-{uuid.uuid4().hex}",
+        "endpoint_url": server.endpoint_url,
+        "region": "us-east-1",
+        "access_key_id": server.access_key,
+        "secret_access_key": server.secret_key,
+        **options,
+    }
+
+
 def s3_store(server, **options):
-    return S3DeliveryStore(
-        **{
-            "bucket": server.bucket,
-            "prefix": f"rel-{uuid.uuid4().hex}",
-            "endpoint_url": server.endpoint_url,
-            "region": "us-east-1",
-            "access_key_id": server.access_key,
-            "secret_access_key": server.secret_key,
-            **options,
-        }
-    )
+    return S3DeliveryStore(**s3_options(server, **options))
 
 
 def own_server(test, bucket):
@@ -62,16 +65,7 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
 
     def store_options(self):
         if not hasattr(self, "_options"):
-            server = self.seaweedfs
-            self._options = {
-                "bucket": server.bucket,
-                "prefix": f"rel-{uuid.uuid4().hex}",
-                "endpoint_url": server.endpoint_url,
-                "region": "us-east-1",
-                "access_key_id": server.access_key,
-                "secret_access_key": server.secret_key,
-                "part_size": 5 * MiB,
-            }
+            self._options = s3_options(self.seaweedfs, part_size=5 * MiB)
         return self._options
 
     def make_store(self):

