@@ -273,6 +273,18 @@ class TestCommandOptions(TempDirMixin, TestCase):
                 self.assertEqual(caught.exception.returncode, 2)
         self.assertFalse(StoreCheckRun.objects.exists())
 
+    def test_misconfigured_configured_store_is_recorded(self):
+        """The configured store that cannot be built is an outage, not a typo: recorded as "could not check", exit 2."""
+        from django.test import override_settings
+
+        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.Nope"):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("DELIVERY_STORE_BACKEND 'deliveries.stores.Nope' does not import", doc["error"])
+        self.assertIn("Set DELIVERY_STORE_BACKEND to one of: deliveries.stores.DatabaseDeliveryStore", doc["error"])
+        run = StoreCheckRun.objects.get()
+        self.assertEqual((run.exit_code, run.backend), (2, "deliveries.stores.Nope"))
+
     def test_delete_orphans_needs_yes_without_terminal(self):
         """--delete-orphans without --yes and without a terminal refuses before checking anything."""
         with mock.patch("sys.stdin.isatty", return_value=False):
