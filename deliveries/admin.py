@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 
 from . import access
 from .admin_pages.assignment_download import AssignmentDownloadViews
+from .admin_pages.bounds import BoundedAdminMixin
 from .admin_pages.display import (
     ViewerColumnsMixin,
     change_link,
@@ -63,6 +64,18 @@ from .models import (
 )
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
+# As git abbreviates object ids: 8 hex digits or more name the files whose SHA-256 starts so.
+CHECKSUM_PREFIX_RE = re.compile(r"[0-9a-f]{8,63}")
+
+
+def checksum_prefix(queryset, prefix):
+    """
+    ``queryset`` narrowed to the files whose SHA-256 starts with ``prefix`` (lowercase hex): a
+    range on the indexed checksum column (every such checksum sorts from ``prefix`` up to, not
+    including, ``prefix + "g"``), never a scan.
+    """
+    return queryset.filter(checksum__gte=prefix, checksum__lt=f"{prefix}g")
+
 
 PEOPLE_SEARCH_HELP = (
     "A student's or examiner's name, full name, username or email, or a candidate id (whole words); {rest}."
@@ -88,7 +101,7 @@ def local_time(value):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name_cut", "periods"]
     search_fields = ["short_name", "long_name"]
 
@@ -102,7 +115,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(BoundedAdminMixin, admin.ModelAdmin):
     list_display = ["short_name", "long_name_cut", "subject_link", "start_time", "end_time", "assignments"]
     list_select_related = ["subject"]
     list_filter = ["subject"]
@@ -122,7 +135,12 @@ class PeriodAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(
-    AssignmentDownloadViews, ScopedAdminMixin, DeadlineHistoryMixin, ViewerColumnsMixin, admin.ModelAdmin
+    BoundedAdminMixin,
+    AssignmentDownloadViews,
+    ScopedAdminMixin,
+    DeadlineHistoryMixin,
+    ViewerColumnsMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "short_name",
@@ -291,6 +309,7 @@ class DeliveryInline(ScopedInlineMixin, ViewerColumnsMixin, RecordInline):
 
 @admin.register(AssignmentGroup)
 class AssignmentGroupAdmin(
+    BoundedAdminMixin,
     HandInViews,
     ScopedAdminMixin,
     DeadlineHistoryMixin,
@@ -430,7 +449,9 @@ class HandInColumnsMixin(ViewerColumnsMixin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ScopedAdminMixin, DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
+class DeliveryAdmin(
+    BoundedAdminMixin, ScopedAdminMixin, DeliveryViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin
+):
     list_display = [
         "delivery_label",
         "group_link",
@@ -525,7 +546,9 @@ class DeliveryAdmin(ScopedAdminMixin, DeliveryViews, HandInColumnsMixin, PeopleS
 
 
 @admin.register(FileMeta)
-class FileMetaAdmin(ScopedAdminMixin, FileMetaViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin):
+class FileMetaAdmin(
+    BoundedAdminMixin, ScopedAdminMixin, FileMetaViews, HandInColumnsMixin, PeopleSearchMixin, admin.ModelAdmin
+):
     """
     Files: read-only metadata plus their bytes (preview, download, verify).
 
@@ -557,7 +580,9 @@ class FileMetaAdmin(ScopedAdminMixin, FileMetaViews, HandInColumnsMixin, PeopleS
     ]
     # The search box needs search_fields; get_search_results (PeopleSearchMixin) does the searching.
     search_fields = ["filename"]
-    search_help_text = PEOPLE_SEARCH_HELP.format(rest="a part of a filename, or a whole SHA-256")
+    search_help_text = PEOPLE_SEARCH_HELP.format(
+        rest="a part of a filename, a SHA-256 or its first 8 or more hex digits"
+    )
     date_hierarchy = "created"
     ordering = ["-created", "-id"]
     sortable_by = ["filename_cut", "created_at"]
@@ -595,7 +620,14 @@ class FileMetaAdmin(ScopedAdminMixin, FileMetaViews, HandInColumnsMixin, PeopleS
         return queryset.filter(checksum=word.lower()) if CHECKSUM_RE.fullmatch(word.lower()) else None
 
     def search_other(self, request, queryset, word):
-        """A part of the filename: a scan (LIKE '%word%'), made only when the word names no one."""
+        """
+        8 or more hex digits that begin some SHA-256 match the files whose SHA-256 begins so, as git
+        abbreviates object ids (a range on the checksum index); any other word, a part of the filename:
+        a scan (LIKE '%word%'), made only when the word names no one and begins no checksum.
+        """
+        prefix = word.lower()
+        if CHECKSUM_PREFIX_RE.fullmatch(prefix) and checksum_prefix(FileMeta.objects, prefix).exists():
+            return checksum_prefix(queryset, prefix)
         return queryset.filter(filename__icontains=word)
 
     def filter_groups(self, queryset, groups):

@@ -9,12 +9,18 @@ deliveries.E003  The place the store writes to is not writable and cannot be mad
                  (a root that is a file, a directory this process may not write to, a missing
                  STORAGES alias, ...); for a MirroredDeliveryStore, the place of any of its copies.
 deliveries.E004  A hand-in limit (DELIVERY_UPLOAD_MAX_*) is not a whole number above 0.
+deliveries.E005  A path setting of the store (DELIVERY_STORE_ROOT, DELIVERY_STORE_DBM_FILENAME) is
+                 relative: it would mean a place below whichever directory the process starts in.
+                 (An empty one is E002: the store needs it.)
 """
+
+import os
 
 from django.conf import settings
 from django.core import checks
 
 from .stores import InvalidStoreError, import_backend, load_deliverystore_backend
+from .stores.base import absolute_path
 
 
 @checks.register(checks.Tags.files)
@@ -23,6 +29,10 @@ def check_deliverystore(app_configs=None, **kwargs):
         import_backend(settings.DELIVERY_STORE_BACKEND)
     except InvalidStoreError as e:
         return [checks.Error(str(e), hint="Set DELIVERY_STORE_BACKEND.", id="deliveries.E001")]
+    cls = import_backend(settings.DELIVERY_STORE_BACKEND)
+    relative = _relative_path_settings(cls)
+    if relative:
+        return relative
     try:
         store = load_deliverystore_backend()
     except InvalidStoreError as e:
@@ -60,6 +70,27 @@ def check_upload_limits(app_configs=None, **kwargs):
                     f"{setting} = {value!r}: a hand-in limit must be a whole number above 0 (bytes, or files).",
                     hint=f"Set {setting}, or leave it out for its default.",
                     id="deliveries.E004",
+                )
+            )
+    return errors
+
+
+def _relative_path_settings(cls):
+    """E005 for each path option of ``cls`` whose setting is relative (empty ones are E002's)."""
+    errors = []
+    for option in cls.options.values():
+        if option.clean is not absolute_path or option.setting is None:
+            continue
+        value = getattr(settings, option.setting, None)
+        if value is None or not os.fspath(value):
+            continue  # not set or empty: the option's own "required" refusal (E002) says so
+        if not os.path.isabs(value):
+            errors.append(
+                checks.Error(
+                    f"{option.setting}={os.fspath(value)!r} is relative: it would mean a place below whichever "
+                    "directory the process starts in.",
+                    hint=f"Set {option.setting} to an absolute path.",
+                    id="deliveries.E005",
                 )
             )
     return errors

@@ -7,6 +7,7 @@ The defaults are safe for a developer's machine; production sets ``DEBUG=off`` a
 ``SECRET_KEY`` (the project refuses to start without one when ``DEBUG`` is off).
 """
 
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -35,6 +36,35 @@ class Env(environ.Env):
             return int(value, 8)
         except ValueError as e:
             raise ImproperlyConfigured(f"{var}={value!r} is not an octal file mode such as 0640. Fix {var}.") from e
+
+    def absolute_path(self, var, default):
+        """
+        A path that means the same wherever the process starts: empty (which would be the current
+        directory, the checkout itself) and relative values are refused.
+        """
+        value = self.str(var, default=str(default)).strip()
+        if not value:
+            raise ImproperlyConfigured(
+                f"{var} is empty, which would mean the current directory. Set {var} to an absolute path "
+                "(e.g. /srv/deliverystore), or leave it out for the default."
+            )
+        if not Path(value).is_absolute():
+            raise ImproperlyConfigured(
+                f"{var}={value!r} is relative, so it would depend on the directory the process starts in. "
+                f"Set {var} to an absolute path."
+            )
+        return Path(value)
+
+    def time_zone(self, var, default):
+        """An IANA time zone name such as Europe/Oslo."""
+        value = self.str(var, default=default)
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
+            raise ImproperlyConfigured(
+                f"{var}={value!r} is not a time zone. Set {var} to an IANA name such as UTC or Europe/Oslo."
+            ) from e
+        return value
 
     def database(self, var, default):
         try:
@@ -131,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE = env.time_zone("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -156,12 +186,12 @@ X_FRAME_OPTIONS = "DENY"
 # settings that concern it as the defaults of its constructor keywords (deliveries/stores/).
 DELIVERY_STORE_BACKEND = env.str("DELIVERY_STORE_BACKEND", default="deliveries.stores.FsDeliveryStore")
 # FsDeliveryStore
-DELIVERY_STORE_ROOT = env.path("DELIVERY_STORE_ROOT", default=VAR_DIR / "deliverystore")
+DELIVERY_STORE_ROOT = env.absolute_path("DELIVERY_STORE_ROOT", default=VAR_DIR / "deliverystore")
 DELIVERY_STORE_FSYNC = env.bool("DELIVERY_STORE_FSYNC", default=True)
 DELIVERY_STORE_FILE_MODE = env.octal("DELIVERY_STORE_FILE_MODE", default="0640")
 DELIVERY_STORE_DIR_MODE = env.octal("DELIVERY_STORE_DIR_MODE", default="0750")
 # DbmDeliveryStore
-DELIVERY_STORE_DBM_FILENAME = env.path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
+DELIVERY_STORE_DBM_FILENAME = env.absolute_path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
 # S3DeliveryStore (AWS S3 or any S3-compatible server; see README "Running on several machines")
 DELIVERY_STORE_S3_BUCKET = env.str("DELIVERY_STORE_S3_BUCKET", default="")
 DELIVERY_STORE_S3_PREFIX = env.str("DELIVERY_STORE_S3_PREFIX", default="")

@@ -4,20 +4,33 @@ inline-SVG chart of the recent ones, and how much of the store was verified late
 scrub's progress). Runs are records, so the page is read-only.
 """
 
-import json
 import math
 from datetime import timedelta
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from ..exit_status import ExitStatus
 from ..models import FileMeta, MissingCopy, StoreCheckRun
+from .bounds import BoundedAdminMixin
 
-__all__ = ["StoreCheckRunAdmin", "chart_bars", "verification_coverage"]
+__all__ = ["StoreCheckRunAdmin", "chart_bars", "problem_cells", "summary_rows", "verification_coverage"]
 
 COVERAGE_DAYS = (7, 30, 90)
+
+#: The summary's entries in words, in the order the table shows them.
+SUMMARY_LABELS = {
+    "level": "Level",
+    "store": "Store",
+    "files": "Files checked",
+    "objects": "Objects in the store",
+    "bytes_read": "Bytes read",
+    "seconds": "Seconds",
+    "mib_per_s": "Speed (MiB/s)",
+    "in_flight": "Uploads in flight, left alone",
+}
 
 CHART_RUNS = 30
 CHART_HEIGHT = 80
@@ -83,8 +96,46 @@ def verification_coverage(now=None):
     }
 
 
+def summary_rows(summary):
+    """(label, value) pairs of a run's summary: the known entries in words, then one row per problem code."""
+    rows = [(label, summary[key]) for key, label in SUMMARY_LABELS.items() if key in summary]
+    rows += [(f"Problems: {code}", n) for code, n in summary.get("counts", {}).items()]
+    rows += [(key, value) for key, value in summary.items() if key not in SUMMARY_LABELS and key != "counts"]
+    return rows
+
+
+def _link(viewname, pk, text):
+    if pk is None:
+        return format_html("{}", text or "-")
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text or f"#{pk}")
+
+
+def problem_cells(problem):
+    """
+    The cells of one recorded problem (a dict, as ``Problem.as_dict`` made it): the file (its
+    name and id, linked), its delivery and group (linked), where it is in the store, and why.
+    Runs recorded before problems were named carry the file's id alone: it is linked as "file #id".
+    """
+    filemeta = problem.get("filemeta")
+    if filemeta is None:
+        file_cell = format_html("{}", "-")
+    else:
+        name = problem.get("filename") or "file"
+        file_cell = _link("admin:deliveries_filemeta_change", filemeta, f"{name} (#{filemeta})")
+    delivery = problem.get("delivery")
+    group = problem.get("group")
+    return (
+        problem["code"],
+        file_cell,
+        _link("admin:deliveries_delivery_change", delivery, problem.get("delivery_label")) if delivery else "-",
+        _link("admin:deliveries_assignmentgroup_change", group, problem.get("group_label")) if group else "-",
+        problem["key"],
+        f"in {problem['copy']}: {problem['detail']}" if problem.get("copy") else problem["detail"],  # a mirror's copy
+    )
+
+
 @admin.register(StoreCheckRun)
-class StoreCheckRunAdmin(admin.ModelAdmin):
+class StoreCheckRunAdmin(BoundedAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/deliveries/storecheckrun/change_list.html"
     list_display = ["started", "level", "outcome", "store", "files", "problems_total", "seconds"]
     list_filter = ["level", "ok", "exit_code"]
@@ -125,11 +176,17 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="options")
     def options_display(self, run):
-        return format_html("<code>{}</code>", json.dumps(run.options))
+        given = [(key, value) for key, value in run.options.items() if value not in (None, "", [], {})]
+        if not given:
+            return "none"
+        return format_html_join(", ", "{} {}", given)
 
     @admin.display(description="summary")
     def summary_display(self, run):
-        return format_html("<pre>{}</pre>", json.dumps(run.summary, indent=2))
+        if not run.summary:
+            return "none"
+        rows = format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', summary_rows(run.summary))
+        return format_html('<table class="storehealth-summary">{}</table>', rows)
 
     @admin.display(description=f"problems (first {StoreCheckRun.MAX_PROBLEMS})")
     def problems_display(self, run):
@@ -137,18 +194,14 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
             return "none"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    p["code"],
-                    p["key"],
-                    p["filemeta"] if p["filemeta"] is not None else "",
-                    f"in {p['copy']}: {p['detail']}" if p.get("copy") else p["detail"],  # a mirrored store's copy
-                )
-                for p in run.problems
-            ),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (problem_cells(p) for p in run.problems),
         )
-        return format_html("<table><tr><th>code</th><th>key</th><th>file</th><th>detail</th></tr>{}</table>", rows)
+        return format_html(
+            "<table><tr><th>problem</th><th>file</th><th>delivery</th><th>group</th><th>in the store</th>"
+            "<th>detail</th></tr>{}</table>",
+            rows,
+        )
 
     def changelist_view(self, request, extra_context=None):
         recent = list(StoreCheckRun.objects.order_by("-started", "-pk")[:CHART_RUNS])

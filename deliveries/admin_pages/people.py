@@ -15,10 +15,10 @@ groups they examine), whatever the size of the list.
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.text import smart_split, unescape_string_literal
 
 from .. import access
 from ..models import AssignmentGroup, Candidate
+from .bounds import search_terms
 
 __all__ = [
     "PeopleSearchMixin",
@@ -26,7 +26,6 @@ __all__ = [
     "group_id_path",
     "groups_of_person",
     "person_condition",
-    "search_words",
 ]
 
 #: Users one search word may name; more and the word is too vague to be a person.
@@ -37,17 +36,6 @@ def group_id_path(model):
     """The lookup path from ``model`` to its AssignmentGroup's id (after ``access.GROUP_PATHS``)."""
     path = access.GROUP_PATHS[model._meta.model_name]
     return f"{path}_id" if path else "pk"
-
-
-def search_words(search_term):
-    """The words of a search, quotes removed: 'Amira Khan "notes.txt"' -> ["Amira", "Khan", "notes.txt"]."""
-    words = []
-    for word in smart_split(search_term):
-        if word[:1] in "\"'" and word[-1:] == word[:1] and len(word) > 1:
-            word = unescape_string_literal(word)
-        if word:
-            words.append(word)
-    return words
 
 
 def person_condition(term):
@@ -106,7 +94,7 @@ class PeopleSearchMixin:
         return queryset.filter(**{f"{group_id_path(queryset.model)}__in": groups})
 
     def get_search_results(self, request, queryset, search_term):
-        words = search_words(search_term)
+        words = search_terms(request, search_term)  # at most MAX_SEARCH_TERMS, quotes removed
         position = 0
         while position < len(words):
             exact = self.search_exact(request, queryset, words[position])

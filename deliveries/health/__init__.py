@@ -20,14 +20,17 @@ Problems carry stable codes. Errors fail a check; orphans (ORPHAN, TEMP_LEFTOVER
 reported but fail it only on request, as ``git fsck`` treats dangling objects. Orphans and
 leftovers younger than ``min_age`` are uploads in flight: counted, never reported nor removed.
 
-A store that cannot be listed or probed at all raises ``CheckUnavailable``; nothing here ever
-repairs on its own (``delete_orphans`` is a separate, explicit call).
+A store that cannot be listed or probed at all raises ``CheckUnavailable``, and so does one that
+lacks its marker while files are recorded (``adopt`` marks a store from before markers, after a
+light check finds its files); nothing here ever repairs on its own (``delete_orphans`` is a
+separate, explicit call).
 """
 
-from .check import check_store, probe
+from .check import adopt, check_store, probe
+from .naming import name_problems
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
-from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id
+from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, could_not_check_verdict, filemeta_id
 from .restore import Repair, repair_damage, repair_sources
 from .scrub import scrub_store
 
@@ -39,10 +42,13 @@ __all__ = [
     "Problem",
     "Repair",
     "Shard",
+    "adopt",
     "check_store",
+    "could_not_check_verdict",
     "deletable_orphans",
     "delete_orphans",
     "filemeta_id",
+    "name_problems",
     "probe",
     "record_run",
     "record_statuses",

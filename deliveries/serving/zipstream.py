@@ -143,21 +143,23 @@ class Outcome:
 
 class ZipMember:
     """
-    One member to write: the FileMeta and the (already safe) path inside the archive. ``outcome``
-    (an ``Outcome``) is None until iter_zip has dealt with it.
+    One member to write: the FileMeta, the (already safe) path inside the archive, and the number
+    of bytes it must hold (as recorded, unless ``size`` says what a corrupt file holds now).
+    ``outcome`` (an ``Outcome``) is None until iter_zip has dealt with it.
     """
 
-    def __init__(self, filemeta, arcname):
+    def __init__(self, filemeta, arcname, size=None):
         self.filemeta = filemeta
         self.arcname = arcname
+        self.size = filemeta.size if size is None else size
         self.outcome = None
 
     def open(self, store):
         """The member's bytes (an iterator with ``close()``), already opened: a missing file raises here."""
-        return open_stream(self.filemeta, store)
+        return open_stream(self.filemeta, store, total=self.size)
 
     def zipinfo(self):
-        return _zipinfo(self.arcname, self.filemeta.created, self.filemeta.content_type, self.filemeta.size)
+        return _zipinfo(self.arcname, self.filemeta.created, self.filemeta.content_type, self.size)
 
 
 class GeneratedMember:
@@ -208,10 +210,13 @@ def iter_zip(members, store=None, *, skip_unreadable=False, verify=False):
     through ``store``, setting each member's ``outcome`` once it is written.
 
     By default a member whose bytes are missing or unreadable raises (DeliveryStoreFileNotFound,
-    OSError) from the iterator; check existence first to answer with a clear page instead. With
-    ``skip_unreadable``, such a member is left out (MISSING, UNREADABLE), or, when the store fails
-    part way, closed short (INCOMPLETE), and the archive goes on. With ``verify``, each file's
-    bytes are checked on the way against its recorded size and SHA-256 (CORRUPT when they differ).
+    OSError) from the iterator, and one whose bytes prove shorter or longer than ``member.size``
+    raises SizeChanged (an OSError): the response breaks off, so no one unpacks a silently wrong
+    file; check existence (and the recorded statuses) first to answer with a clear page instead.
+    With ``skip_unreadable``, such a member is left out (MISSING, UNREADABLE), or, when the store
+    fails part way or the size proves wrong, closed short (INCOMPLETE), and the archive goes on.
+    With ``verify``, each file's bytes are checked on the way against its recorded SHA-256 (CORRUPT
+    when they differ).
     """
     store = store or FileMeta.deliverystore
     out = _Drain()

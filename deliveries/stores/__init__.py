@@ -5,6 +5,7 @@ paths in ``DELIVERY_STORE_BACKEND``.
 """
 
 from .base import (
+    MARKER_KEY,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
@@ -20,12 +21,13 @@ from .database import DatabaseDeliveryStore
 from .dbm import DbmDeliveryStore
 from .django_storage import DjangoStorageDeliveryStore
 from .filesystem import FsDeliveryStore
-from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
+from .handler import available_backends, import_backend, load_deliverystore_backend, swap_deliverystore
 from .healing import DeliveryStoreDamaged
 from .memory import MemoryDeliveryStore
 from .mirrored import MirroredDeliveryStore
 
 __all__ = [
+    "MARKER_KEY",
     "DatabaseDeliveryStore",
     "DbmDeliveryStore",
     "DeliveryStoreDamaged",
@@ -44,6 +46,7 @@ __all__ = [
     "StoreFacts",
     "StoreWriter",
     "StoredObject",
+    "available_backends",
     "import_backend",
     "key_for",
     "load_deliverystore_backend",

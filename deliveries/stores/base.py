@@ -18,6 +18,10 @@ The lineage is Devilry's ``devilry.core.deliverystore``: ``write_open``, ``read_
 * ``copies()`` names every store that holds a complete copy of the bytes: the store itself, or
   for a store that keeps several (``MirroredDeliveryStore``) each of them, so that checks and
   repairs look at every copy.
+* a store knows it is a store: a small marker object (``MARKER_KEY``, holding a store id) is
+  written through the store's own methods on the first write into an empty store, so every
+  backend has one; ``checkstore`` refuses a store that lacks it while files are recorded (an
+  unmounted disk, another directory, an empty bucket). Listings never show it.
 
 The mechanics the backends share live here too, so that each is written once: the options table
 (keyword, else setting, else default; ``Option``), the chunked reader and writer of the dbm and
@@ -28,9 +32,12 @@ facts a store's health depends on (``health_facts``, ``StoreFacts``), which the 
 
 import inspect
 import io
+import json
 import os
 import re
 import shutil
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +54,7 @@ __all__ = [
     "DeliveryStoreInterface",
     "InvalidStoreError",
     "Leftover",
+    "MARKER_KEY",
     "Option",
     "StoreCopy",
     "StoreFacts",
@@ -73,6 +81,11 @@ DEFAULT_CHUNK_SIZE = 1024 * 1024
 # callers (the health probe) may use short names of letters, digits, '-' and '_'. No dots, no
 # separators: a key can never climb out of the store, whatever the backend does with it.
 KEY_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,127}\Z")
+
+#: The key of the store's marker: not numeric, so no FileMeta can ever have it.
+MARKER_KEY = "deliverystore-marker"
+MARKER_MAX_BYTES = 4096  # a marker is a line of JSON; anything bigger under its key is not one
+_MARKING = threading.Lock()
 
 
 class DeliveryStoreFileNotFound(FileNotFoundError):
@@ -349,6 +362,12 @@ def local_facts(path, *, kind, setting, directory=True):
     return StoreFacts(kind, path, False, not problem, setting, problem)
 
 
+def _now_iso():
+    from datetime import UTC
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def key_for(obj):
     """Return the store key of a FileMeta (its primary key as a decimal string), a primary key, or a key string."""
     if isinstance(obj, str):
@@ -616,8 +635,12 @@ class DeliveryStoreInterface:
 
         Many ``write()`` calls append. Nothing is visible to readers until ``close()``; an
         exception inside the ``with`` block leaves the key as it was (absent, or the old bytes).
+        The first write into an empty store writes its marker first (see ``read_marker``).
         """
-        return self._write_open(self.key_for(filemeta))
+        key = self.key_for(filemeta)
+        if key != MARKER_KEY:
+            self._mark_on_first_use()
+        return self._write_open(key)
 
     def read_open(self, filemeta):
         """
@@ -677,8 +700,48 @@ class DeliveryStoreInterface:
                 yield chunk
 
     def iter_objects(self):
-        """Yield a ``StoredObject`` for every object the store holds, in no particular order."""
-        return self._iter_objects()
+        """Yield a ``StoredObject`` for every object the store holds, in no particular order (never the marker)."""
+        return (obj for obj in self._iter_objects() if obj.key != MARKER_KEY)
+
+    # ---- the marker: "this is the store" -------------------------------------------------------
+
+    def read_marker(self):
+        """
+        The store's marker (a dict with at least ``store_id``), or None when the store has none.
+        Bytes under the marker's key that are not a marker count as none.
+        """
+        try:
+            with self._read_open(MARKER_KEY) as reader:
+                data = reader.read(MARKER_MAX_BYTES + 1)
+        except DeliveryStoreFileNotFound:
+            return None
+        try:
+            marker = json.loads(data) if len(data) <= MARKER_MAX_BYTES else None
+        except ValueError:
+            marker = None
+        return marker if isinstance(marker, dict) and isinstance(marker.get("store_id"), str) else None
+
+    def write_marker(self, store_id=None):
+        """Write the marker (a new store id unless ``store_id`` is given), replacing any; return it."""
+        marker = {"store_id": store_id or uuid.uuid4().hex, "written": _now_iso(), "backend": type(self).__name__}
+        with self._write_open(MARKER_KEY) as writer:
+            writer.write(json.dumps(marker).encode())
+        self._marked = True
+        return marker
+
+    def _mark_on_first_use(self):
+        """
+        Before the first write through this instance: write the marker if the store is empty. A
+        store that holds objects but no marker is left as it is: it is either the wrong place (and
+        must not be blessed by an upload) or a store from before markers (``checkstore --adopt``).
+        """
+        if getattr(self, "_marked", False):
+            return
+        with _MARKING:  # concurrent first writes: one looks, the others wait for its answer
+            if not getattr(self, "_marked", False):
+                if not self._exists(MARKER_KEY) and next(self.iter_objects(), None) is None:
+                    self.write_marker()
+                self._marked = True
 
     def iter_leftovers(self):
         """Yield a ``Leftover`` for everything in the store that is not an object."""

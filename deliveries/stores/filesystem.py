@@ -30,7 +30,9 @@ FANOUT = 1000
 # directory above it: a symlink planted anywhere in the tree can never lead a read, a write or a
 # removal out of the root, and there is no window between a check and its use.
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO (or a device) planted in the tree must not wait for a writer; the
+# fstat after the open refuses anything but a regular file, for which O_NONBLOCK changes nothing.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def _fanout(key):
@@ -186,6 +188,7 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
 
     def _open_file(self, key):
+        """An fd of ``key``'s regular file; DeliveryStoreFileNotFound for anything else, never a wait."""
         try:
             dir_fd = self._open_dir(key)
         except FileNotFoundError as e:
@@ -200,14 +203,18 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
         finally:
             os.close(dir_fd)
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not regular:
+            os.close(fd)
+            raise DeliveryStoreFileNotFound(key, "not a regular file")
         return fd
 
     def _read_open(self, key):
-        fd = self._open_file(key)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise DeliveryStoreFileNotFound(key, "not a regular file")
-        return open(fd, "rb", buffering=self.chunk_size)
+        return open(self._open_file(key), "rb", buffering=self.chunk_size)
 
     def _exists(self, key):
         try:
@@ -310,7 +317,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
         stack = [""]
         while stack:
             rel = stack.pop()
-            with os.scandir(os.path.join(self.root, rel)) as entries:
+            try:
+                entries = os.scandir(os.path.join(self.root, rel))
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            with entries:
                 for entry in entries:
                     path = f"{rel}/{entry.name}" if rel else entry.name
                     if entry.is_dir(follow_symlinks=False):
@@ -319,8 +330,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
                         yield path, entry
 
     def _classify(self, path, entry):
-        """Return (StoredObject or None, Leftover or None) for one entry of the walk."""
-        st = entry.stat(follow_symlinks=False)
+        """Return (StoredObject or None, Leftover or None) for one entry of the walk (neither if it is gone)."""
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return None, None  # a temporary renamed into place, or a file removed, while listing
         name = entry.name
         if entry.is_symlink():
             return None, Leftover("symlink", path, 0, _mtime(st))

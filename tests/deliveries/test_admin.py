@@ -114,7 +114,9 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
         cases = {
             "ote": {"notes.txt"},
             self.png.checksum: {"photo.png"},
-            self.png.checksum[:20]: set(),
+            self.png.checksum[:20]: {"photo.png"},
+            self.png.checksum[:8].upper(): {"photo.png"},
+            self.png.checksum[:7]: set(),  # under 8 hex digits: a part of a filename
             "X-1234": everything,
             "nobody": everything,
         }
@@ -130,6 +132,69 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
         self.assertEqual(self.names(q="X-1234 notes"), {"notes.txt"})
         response = self.client.get(changelist(FileMeta), {"q": "X-1234"})
         self.assertEqual(len(response.context["cl"].result_list), 7)
+
+    def test_checksum_prefix_is_a_range_on_the_index(self):
+        """A SHA-256 prefix is a range on the checksum column; hex that begins no SHA-256 is a filename part."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        prefix = self.png.checksum[:8]
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.names(q=prefix), {"photo.png"})
+        sql = " ".join(q["sql"] for q in queries)
+        self.assertIn(f"\"checksum\" >= '{prefix}'", sql)
+        self.assertIn(f"\"checksum\" < '{prefix}g'", sql)
+        self.assertNotIn(f"LIKE '%{prefix}%'", sql)
+        dated = self.first.add_file("scan-20261101.pdf", [b"%PDF-1.4 scan"])
+        if dated.checksum.startswith("20261101"):  # vanishingly unlikely; the test would prove nothing
+            self.skipTest("the file's own SHA-256 starts with its date")
+        self.assertEqual(self.names(q="20261101"), {"scan-20261101.pdf"})
+
+    def test_search_words_are_bounded(self):
+        """A search of a thousand words searches the first ten, says so, and answers on every list."""
+        from deliveries.admin_pages.bounds import MAX_SEARCH_TERMS
+
+        words = " ".join(f"w{i}" for i in range(1000))
+        self.login(self.superuser)
+        for model in MODELS:
+            with self.subTest(model=model.__name__):
+                with CaptureQueriesContext(connection) as queries:
+                    response = self.client.get(changelist(model), {"q": words})
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "Searched for the first 10 words only; the other 990 were left out.")
+                self.assertLess(len(queries), 40)
+        self.assertEqual(MAX_SEARCH_TERMS, 10)
+        # Positive control: ten words are all searched, with no message.
+        response = self.client.get(changelist(FileMeta), {"q": "hello " * 10})
+        self.assertNotContains(response, "Searched for the first")
+        self.assertEqual({row.filename for row in response.context["cl"].result_list}, {"hello.py"})
+
+    def test_date_hierarchy_values_of_any_size(self):
+        """Years past 9998, below 2, absurd months and days, and non-numbers: the admin's "?e=1", never a 500."""
+        from deliveries.models import StoreCheckRun
+
+        self.login(self.superuser)
+        lists = {Period: "start_time", Delivery: "time_of_delivery", FileMeta: "created", StoreCheckRun: "started"}
+        bad = [
+            {"year": "9999"},
+            {"year": "1"},
+            {"year": "9" * 5000},
+            {"year": "x"},
+            {"year": "2026", "month": "13"},
+            {"year": "9998", "month": "12", "day": "99"},
+            {"year": "2026", "month": "2", "day": "30"},
+        ]
+        for model, field in lists.items():
+            for parts in bad:
+                with self.subTest(model=model.__name__, parts=parts):
+                    params = {f"{field}__{part}": value for part, value in parts.items()}
+                    response = self.client.get(changelist(model), params)
+                    self.assertEqual(response.status_code, 302)
+                    self.assertTrue(response["Location"].endswith("?e=1"))
+            with self.subTest(model=model.__name__, parts="the last year"):
+                # Positive control: the edges still answer.
+                response = self.client.get(changelist(model), {f"{field}__year": "9998", f"{field}__month": "12"})
+                self.assertEqual(response.status_code, 200)
 
     def test_filters(self):
         """Filters by status, content-type family, assignment and period."""
@@ -199,6 +264,16 @@ class TestFileMetaListAtScale(AdminFixtureMixin, TestCase):
                     response = self.client.get(url)
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(len(response.context["cl"].result_list), 100)
+
+    def test_checksum_prefix_constant_queries(self):
+        """A SHA-256 prefix search costs the same queries with 5 rows or 12,000."""
+        url = changelist(FileMeta) + f"?q={self.py.checksum[:10]}"
+        small, response = self.count_queries(url)
+        self.assertEqual([row.pk for row in response.context["cl"].result_list], [self.py.pk])
+        add_filemetas(self.first, 12_000)
+        with self.assertNumQueries(small):
+            response = self.client.get(url)
+        self.assertEqual([row.pk for row in response.context["cl"].result_list], [self.py.pk])
 
     def test_no_full_count(self):
         """No query counts or reads the whole table: the count is the number of keys read up to a LIMIT."""

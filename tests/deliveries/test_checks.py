@@ -1,4 +1,4 @@
-"""System checks deliveries.E001-E004: each names what to set."""
+"""System checks deliveries.E001-E005: each names what to set."""
 
 import os
 import shutil
@@ -98,6 +98,23 @@ class TestStoreChecks(SimpleTestCase):
                 "Set SHELF_KEY.",
             ),
         )
+
+    def test_e005_empty_or_relative_paths(self):
+        """A relative store path is refused by name, for the filesystem and the dbm store alike (empty: E002)."""
+        cases = [
+            ("deliveries.stores.FsDeliveryStore", "DELIVERY_STORE_ROOT", "var/store", "is relative"),
+            ("deliveries.stores.DbmDeliveryStore", "DELIVERY_STORE_DBM_FILENAME", "x.dbm", "is relative"),
+        ]
+        for backend, setting, value, words in cases:
+            with self.subTest(setting=setting, value=value):
+                with override_settings(DELIVERY_STORE_BACKEND=backend, **{setting: value}):
+                    [(id_, msg)] = self.ids()
+                self.assertEqual(id_, "deliveries.E005")
+                self.assertIn(f"{setting}={value!r} {words}", msg)
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT="/srv/x"
+        ):
+            self.assertNotIn("deliveries.E005", [id_ for id_, _ in self.ids()])
 
     def test_healthy(self):
         tmp = tempfile.mkdtemp()

@@ -121,9 +121,63 @@ class StoreFaultsMixin(SwappedStoreMixin):
         return sorted((str(p.code), p.filemeta) for p in report.problems)
 
     def assert_problem(self, doc, code, filemeta, key):
-        """The JSON names exactly this one problem, with its code, FileMeta id and key."""
+        """The JSON names exactly this one problem: code, FileMeta id, key, and the file's name, delivery and group."""
         self.assertEqual([(p["code"], p["filemeta"], p["key"]) for p in doc["problems"]], [(code, filemeta, key)])
         self.assertEqual(doc["summary"]["counts"], {code: 1})
+        if filemeta is not None:
+            row = next(f for f in self.files if f.pk == filemeta)
+            group = row.delivery.assignment_group
+            named = {
+                k: doc["problems"][0][k] for k in ("filename", "delivery", "delivery_label", "group", "group_label")
+            }
+            self.assertEqual(
+                named,
+                {
+                    "filename": row.filename,
+                    "delivery": row.delivery_id,
+                    "delivery_label": f"delivery #{row.delivery.number}",
+                    "group": group.pk,
+                    "group_label": str(group),
+                },
+            )
+
+    # ---- the marker ------------------------------------------------------------------------------
+
+    def test_store_without_marker_is_refused(self):
+        """A store with no marker while files are recorded: exit 2 naming --adopt, not a MISSING per file."""
+        from deliveries.models import FileMeta, StoreCheckRun
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("holds no store marker, yet files are recorded", doc["error"])
+        self.assertIn("manage.py checkstore --adopt", doc["error"])
+        self.assertEqual(StoreCheckRun.objects.latest("started").exit_code, 2)
+        self.assertEqual(set(FileMeta.objects.values_list("status", flat=True)), {"unverified"})
+
+    def test_adopt(self):
+        """--adopt marks a store whose files are all there, and refuses (exit 1, no marker) one that misses some."""
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        self.store.remove(self.files[0])
+        status, doc = run_checkstore_json("--adopt")
+        self.assertEqual((status, doc["adopted"]), (1, False))
+        self.assertEqual(doc["summary"]["counts"], {"MISSING": 1})
+        self.assertIsNone(self.store.read_marker())
+        self.rewrite(self.files[0], CONTENTS[0])
+        self.assertIsNone(self.store.read_marker())  # a write into a store with objects marks nothing
+        status, out = run_checkstore("--adopt")
+        self.assertEqual(status, 0)
+        marker = self.store.read_marker()
+        self.assertEqual(
+            out.splitlines()[-1],
+            f"adopted: {self.store.describe()} holds store marker {marker['store_id']}: exit status 0",
+        )
+        self.assertEqual(run_checkstore_json()[0], 0)
+        with self.assertRaisesMessage(CommandError, "--adopt checks every file with a light check: leave out --deep"):
+            call_command("checkstore", "--adopt", "--deep", stdout=StringIO())
 
     # ---- the faults -----------------------------------------------------------------------------
 

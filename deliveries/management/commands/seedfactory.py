@@ -1,15 +1,16 @@
 """manage.py seedfactory: seed a realistic demo, or any model, through the factory (deliveries.seeding)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from deliveries.exit_status import ExitStatus
-from deliveries.operations.arguments import parse_key_values
+from deliveries.operations.arguments import MAX_SEED, MAX_SEED_COUNT, bounded_count, parse_key_values
+from deliveries.operations.exits import EndsWithOneLine, Exit, usage_error
 from deliveries.operations.progress import progress_factory
 from deliveries.operations.prompts import NoTerminal, confirm
 from deliveries.seeding import any_model, demo
 
 
-class Command(BaseCommand):
+class Command(EndsWithOneLine, BaseCommand):
     help = (
         "Seed a realistic demo (subjects, periods, assignments, groups, deliveries and their files, written "
         "through the configured DeliveryStore), or, given app_label.Model, rows of any installed model."
@@ -30,7 +31,9 @@ class Command(BaseCommand):
             metavar="field=value",
             help="Values for every row of MODEL (fk=pk, m2m=pk,pk, fk__field=value).",
         )
-        parser.add_argument("--count", type=int, default=1, help="Rows of MODEL to make (default 1).")
+        parser.add_argument(
+            "--count", default=1, help=f"Rows of MODEL to make (default 1, at most {MAX_SEED_COUNT:,})."
+        )
         parser.add_argument("--bulk", action="store_true", help="Insert MODEL's rows with the factory's bulk mode.")
         parser.add_argument(
             "--size",
@@ -38,9 +41,7 @@ class Command(BaseCommand):
             default="small",
             help="Demo size: small (~65 files), medium (~8,700), large (>= 100,000). Default small.",
         )
-        parser.add_argument(
-            "--seed", type=int, default=0, help="Random seed: the same seed gives the same data (default 0)."
-        )
+        parser.add_argument("--seed", default=0, help="Random seed: the same seed gives the same data (default 0).")
         parser.add_argument(
             "--if-empty", action="store_true", help="Seed the demo only when there is none; else do nothing."
         )
@@ -59,12 +60,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
+            options["count"] = bounded_count(options["count"], "--count", 1, MAX_SEED_COUNT)
+            options["seed"] = bounded_count(options["seed"], "--seed", 0, MAX_SEED)
+        except ValueError as e:
+            raise usage_error(str(e)) from e
+        try:
             if options["model"]:
                 self._seed_model(options)
             else:
                 self._seed_demo(options)
         except demo.SeedError as e:
-            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
+            raise Exit(str(e), ExitStatus.COULD_NOT_RUN) from e
 
     def _seed_model(self, options):
         for flag in ("if_empty", "append", "flush"):
@@ -124,6 +130,6 @@ class Command(BaseCommand):
                 f"--flush would delete {what}; pass --yes to confirm when there is no terminal."
             ) from e
         if not agreed:
-            raise CommandError("Nothing flushed, nothing seeded.", returncode=ExitStatus.PROBLEMS)
+            raise Exit("Nothing flushed, nothing seeded.", ExitStatus.PROBLEMS)
         demo.flush_demo()
         self.stdout.write(f"Flushed {what}.")

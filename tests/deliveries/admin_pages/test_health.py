@@ -64,6 +64,54 @@ class TestStoreHealthPage(TestCase):
         detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[mirrored.pk]))
         self.assertContains(detail, "<td>in replica 1: no bytes</td>", html=True)
 
+    def test_problems_lead_to_the_file(self):
+        """A run's problems link the file, its delivery and its group; the summary is a table of words."""
+        from io import StringIO
+
+        from django.core.management import CommandError, call_command
+
+        from deliveries.models import FileMeta
+        from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+        from deliveries.testhelpers import make_delivery
+
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            fm = make_delivery("page").add_file("report.pdf", [b"%PDF"])
+            store.remove(fm)
+            with self.assertRaises(CommandError):
+                call_command("checkstore", stdout=StringIO())
+        run = StoreCheckRun.objects.get()
+        group = fm.delivery.assignment_group
+        detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[run.pk]))
+        for url, text in (
+            (reverse("admin:deliveries_filemeta_change", args=[fm.pk]), f"report.pdf (#{fm.pk})"),
+            (reverse("admin:deliveries_delivery_change", args=[fm.delivery_id]), "delivery #1"),
+            (reverse("admin:deliveries_assignmentgroup_change", args=[group.pk]), str(group)),
+        ):
+            with self.subTest(text=text):
+                self.assertContains(detail, f'<a href="{url}">{text}</a>', html=True)
+        self.assertContains(detail, '<tr><th scope="row">Files checked</th><td>1</td></tr>', html=True)
+        self.assertContains(detail, '<tr><th scope="row">Problems: MISSING</th><td>1</td></tr>', html=True)
+        self.assertNotContains(detail, '"files": 1')  # no raw JSON
+
+    def test_problems_of_older_runs(self):
+        """A problem recorded with the file's id alone still links to the file; one about no file links nothing."""
+        run = make_run(
+            5,
+            ok=False,
+            exit_code=1,
+            problems=[
+                {"code": "MISSING", "key": "7", "filemeta": 7, "detail": "gone"},
+                {"code": "ORPHAN", "key": "9", "filemeta": None, "detail": "3 bytes"},
+            ],
+        )
+        detail = self.client.get(reverse("admin:deliveries_storecheckrun_change", args=[run.pk]))
+        url = reverse("admin:deliveries_filemeta_change", args=[7])
+        self.assertContains(detail, f'<a href="{url}">file (#7)</a>', html=True)
+        self.assertContains(
+            detail, "<td>ORPHAN</td><td>-</td><td>-</td><td>-</td><td>9</td><td>3 bytes</td>", html=True
+        )
+
     def test_read_only(self):
         """Runs are records: no add page, no saving."""
         run = make_run(5)

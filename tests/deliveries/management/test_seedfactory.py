@@ -88,6 +88,11 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
             (["deliveries.Subject", "long_name"], "field=value 'long_name' must look like key=value"),
             (["deliveries.Subject", "--append"], "--append applies to the demo, not to a single model."),
             (["--flush", "--append", "--yes"], "--flush replaces the demo and --append adds to it: choose one."),
+            (["deliveries.Subject", "--count", "0"], "--count must be a whole number from 1 to 1,000,000, not 0"),
+            (["deliveries.Subject", "--count", "9" * 30], "--count must be a whole number from 1 to 1,000,000, not 99"),
+            (["deliveries.Subject", "--count", "1e20"], "--count must be a whole number from 1 to 1,000,000, not 1e20"),
+            (["--seed", "9" * 5000], "--seed must be a whole number from 0 to 9,223,372,036,854,775,807"),
+            (["--seed", "-1"], "--seed must be a whole number from 0 to"),
         ):
             with self.subTest(args=args):
                 self.assert_refused(args, message)
