@@ -270,12 +270,17 @@ class CheckReport:
     def verdict(self):
         """
         The last line of the text output: how the run ended and its exit status, e.g. "healthy:
-        exit status 0" or "3 problems (MISSING 2, ORPHAN 1): exit status 1".
+        exit status 0", "healthy, 2 problems repaired (MISSING 2 (2 repaired)): exit status 0" or
+        "3 problems (MISSING 2, ORPHAN 1): exit status 1".
         """
         status = int(self.exit_code)
         if not self.problems:
             return f"healthy: exit status {status}"
-        count = len(self.problems)
+        left = self.open_problems()
+        if not left:
+            count = len(self.problems)
+            return f"healthy, {count} problem{'s' if count != 1 else ''} repaired ({self.counts_text()}): exit status {status}"
+        count = len(left)
         what = f"{count} problem{'s' if count != 1 else ''} ({self.counts_text()})"
         if self.ok:
             return f"healthy, {what} that only waste space (fail with --fail-on-orphans): exit status {status}"

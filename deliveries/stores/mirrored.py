@@ -53,6 +53,7 @@ from django.apps import apps
 
 from .base import (
     DEFAULT_CHUNK_SIZE,
+    MARKER_KEY,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
@@ -380,6 +381,8 @@ class MirroredDeliveryStore(DeliveryStoreInterface):
 
     def _record_missing(self, key, missing):
         """Record the copies a degraded write left out (in the caller's transaction, if any)."""
+        if key == MARKER_KEY:  # the store's marker is no file: a copy that lacks it is marked on its next write
+            return
         MissingCopy = apps.get_model("deliveries", "MissingCopy")
         for copy, reason in missing:
             MissingCopy.objects.update_or_create(

@@ -162,7 +162,8 @@ class TestFileMetaList(AdminFixtureMixin, TestCase):
                     response = self.client.get(changelist(model), {"q": words})
                 self.assertEqual(response.status_code, 200)
                 self.assertContains(response, "Searched for the first 10 words only; the other 990 were left out.")
-                self.assertLess(len(queries), 40)
+                # Bounded by the ten words searched: a person's name costs at most three queries a word.
+                self.assertLess(len(queries), 3 * MAX_SEARCH_TERMS + 20)
         self.assertEqual(MAX_SEARCH_TERMS, 10)
         # Positive control: ten words are all searched, with no message.
         response = self.client.get(changelist(FileMeta), {"q": "hello " * 10})

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 
 from deliveries import health
 from deliveries.stores import MemoryDeliveryStore
+from deliveries.stores.base import MARKER_KEY
 from deliveries.testhelpers import make_delivery
 from tests.support.store_mixins import SwappedStoreMixin
 
@@ -256,7 +257,10 @@ class LeftoverFaultsMixin:
 
 
 class FailOnNthWriteStore(MemoryDeliveryStore):
-    """A MemoryDeliveryStore whose ``fail_on``-th writer (counting from 1) raises OSError(ENOSPC) on its first write."""
+    """
+    A MemoryDeliveryStore whose ``fail_on``-th writer of a file (counting from 1; the store's own
+    marker does not count) raises OSError(ENOSPC) on its first write.
+    """
 
     def __init__(self, fail_on, **kwargs):
         super().__init__(**kwargs)
@@ -265,6 +269,8 @@ class FailOnNthWriteStore(MemoryDeliveryStore):
 
     def _write_open(self, key):
         writer = super()._write_open(key)
+        if key == MARKER_KEY:
+            return writer
         self.writers += 1
         if self.writers == self.fail_on:
 

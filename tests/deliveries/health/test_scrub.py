@@ -161,7 +161,7 @@ class TestScrubOrder(SwappedStoreMixin, TestCase):
         """--oldest and --budget need --deep and the configured store; bad values exit 2."""
         for args, message in (
             (["--oldest", "5"], "--oldest and --budget scrub with --deep"),
-            (["--deep", "--oldest", "0"], "--oldest must be at least 1"),
+            (["--deep", "--oldest", "0"], "--oldest must be a whole number from 1 to"),
             (["--deep", "--budget", "soon"], "is not a duration"),
             (["--deep", "--budget", "1h", "--since", "2024-01-01"], "they take no --since"),
             (

@@ -125,17 +125,19 @@ class TestMirroredRepair(TempDirMixin, RepairMixin, TestCase):
         self.assertEqual(status, 0)
         (qkey,) = quarantined(self.primary)
         lines = out.splitlines()
-        self.assertIn(
-            f"HASH_MISMATCH {fm.pk} {fm.pk} in primary: SHA-256 differs: read {other.checksum}, recorded {fm.checksum}",
-            lines,
-        )
+        (row,) = [line for line in lines if line.startswith("HASH_MISMATCH ")]
+        self.assertEqual(row.split()[:3], ["HASH_MISMATCH", f"#{fm.pk}", fm.filename])
+        self.assertTrue(row.endswith(f"in primary: SHA-256 differs: read {other.checksum}, recorded {fm.checksum}"))
         self.assertIn(
             f"REPAIRED: file {fm.pk} (key {fm.pk} in primary, HASH_MISMATCH) from replica 1; "
             f"the damaged bytes are kept as {qkey}",
             lines,
         )
         self.assertIn("HASH_MISMATCH 1 (1 repaired)", lines[-3])
-        self.assertEqual(lines[-2:], ["repairs: 1 repaired", "OK"])
+        self.assertEqual(
+            lines[-2:],
+            ["repairs: 1 repaired", "healthy, 1 problem repaired (HASH_MISMATCH 1 (1 repaired)): exit status 0"],
+        )
         self.assertEqual(read(self.primary, qkey), read(self.replica, other))
 
     def test_unreadable_copy_is_never_repaired_over(self):
