@@ -21,7 +21,7 @@ from deliveries.stores import (
 )
 from deliveries.stores.healing import is_quarantine_key
 from deliveries.testhelpers import make_delivery
-from tests.support.crash import kill_after, run_trials, time_child
+from tests.support.crash import PHASES, WRITING, kill_after, run_trials, time_child
 from tests.support.damage import KINDS, damage, read
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
@@ -48,8 +48,13 @@ class CrashTestMixin:
         report = run_trials(self.delivery, self.store, TRIALS, self.size, seed=7)
         self.assertEqual(report.problems, [])
         self.assertEqual(report.trials, TRIALS)
-        # The random points must land both inside writes and after them, or the test proves little.
-        self.assertGreater(report.killed, 0, report)
+        # The kills must land in every phase of a write, most while bytes are written, or the test
+        # proves little: where each landed is what the child had reported when it died.
+        phases = report.phase_counts()
+        self.assertGreaterEqual(phases[PHASES[WRITING]], 15, phases)
+        for label, kills in phases.items():
+            with self.subTest(phase=label):
+                self.assertGreater(kills, 0, phases)
         self.assertGreater(report.rows + report.orphans, 0, report)
         self.checkstore_cleans_up()
         self.record(report)
@@ -93,6 +98,7 @@ class CrashTestMixin:
     def record(self, report):
         print(
             f"\n{type(self).__name__}: {report.trials} trials, {report.killed} killed mid-write, "
+            f"kills by phase: {', '.join(f'{label} {n}' for label, n in report.phase_counts().items())}; "
             f"{report.rows} complete files, {report.orphans} orphans, 0 problems; "
             f"checkstore: {self.cleaned} orphans/leftovers found and removed, then clean"
         )
@@ -109,7 +115,8 @@ class TestCrashFs(CrashTestMixin, TransactionTestCase):
 
     def test_sigkill_leaves_only_temporary_files(self):
         """What a killed fs writer leaves is a temporary file, which the listing reports as such."""
-        run_trials(self.delivery, self.store, 10, self.size, max_delay=0.02, seed=3)
+        report = run_trials(self.delivery, self.store, 10, self.size, seed=3, targets=(WRITING,))
+        self.assertGreater(report.phase_counts()[PHASES[WRITING]], 0, report)  # some died with bytes half written
         kinds = {leftover.kind for leftover in self.store.iter_leftovers()}
         self.assertLessEqual(kinds, {"temporary"})
 

@@ -3,8 +3,10 @@ Kill a writer with SIGKILL at random points and check what it leaves behind.
 
 A trial forks a child from the test process (Django is set up already, so a child costs
 milliseconds, not a fresh interpreter). The child streams a deterministic payload through
-``Delivery.add_file`` into the store; the parent kills it after a random delay. Afterwards the
-invariant is checked from the parent:
+``Delivery.add_file`` into the store and reports through a pipe each phase it enters (first byte
+written, bytes all handed over, store committed, row committed); the parent kills it at a random
+point inside a chosen phase, and counts where each kill landed by what the child had reported.
+Afterwards the invariant is checked from the parent:
 
 * every FileMeta has complete bytes: the store's bytes hash to the row's size and SHA-256;
 * no partial bytes are visible: every object in the store holds the complete payload of its
@@ -20,6 +22,7 @@ import random
 import select
 import signal
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -43,6 +46,22 @@ def payload_digest(trial, size):
     return digest.hexdigest()
 
 
+# What a child reports through its pipe, in order: started, first byte written (the store has
+# taken the first chunk), every byte handed to the store (its commit under way), store committed
+# (the row's size and checksum are being saved), row committed (add_file returned).
+STARTED, WRITING, COMMITTING, STORED, DONE = b"s", b"w", b"e", b"c", b"d"
+# The phase a killed child was in, by the last thing it reported.
+PHASES = {
+    STARTED: "before the first byte",
+    WRITING: "while bytes were written",
+    COMMITTING: "during the store's commit",
+    STORED: "between the store's commit and the row's",
+    DONE: "after the row's commit",
+}
+# Which phase each trial aims its kill at, in turn: half of them while bytes are written.
+TARGETS = (WRITING, STARTED, WRITING, COMMITTING, WRITING, STORED, WRITING, DONE, WRITING, STORED)
+
+
 @dataclass
 class CrashReport:
     trials: int = 0
@@ -50,15 +69,39 @@ class CrashReport:
     finished: int = 0
     rows: int = 0
     orphans: int = 0
+    phases: Counter = field(default_factory=Counter)  # PHASES label -> kills that landed there
     problems: list = field(default_factory=list)
+
+    def phase_counts(self):
+        """The kills per phase, every phase named (0 where none landed), in the order of a write."""
+        return {label: self.phases[label] for label in PHASES.values()}
+
+
+def _reported_chunks(chunks, write_fd):
+    """Yield ``chunks``, telling the parent once the first is written and once all are handed over."""
+    for n, chunk in enumerate(chunks):
+        if n == 1:
+            os.write(write_fd, WRITING)  # the store has taken the first chunk
+        yield chunk
+    os.write(write_fd, COMMITTING)
 
 
 def _child(delivery, trial, size, write_fd):
-    """Runs in the forked child: stream one file, tell the parent, exit without cleanup."""
+    """Runs in the forked child: stream one file, reporting each phase to the parent, exit without cleanup."""
+    from django.db.models.signals import pre_save
+
+    from deliveries.models import FileMeta
+
+    def stored(sender, instance, update_fields=None, **kwargs):
+        # add_file saves the size and checksum only once the store has committed the bytes.
+        if update_fields and "checksum" in update_fields:
+            os.write(write_fd, STORED)
+
     try:
-        os.write(write_fd, b"s")
-        delivery.add_file(f"trial-{trial}.bin", payload_chunks(trial, size))
-        os.write(write_fd, b"d")
+        pre_save.connect(stored, sender=FileMeta, weak=False)
+        os.write(write_fd, STARTED)
+        delivery.add_file(f"trial-{trial}.bin", _reported_chunks(payload_chunks(trial, size), write_fd))
+        os.write(write_fd, DONE)
         code = 0
     except BaseException:
         code = 1
@@ -74,55 +117,95 @@ def _fork_writer(delivery, trial, size):
         os.close(read_fd)
         _child(delivery, trial, size, write_fd)
     os.close(write_fd)
-    os.read(read_fd, 1)  # the child has started streaming
+    _wait_for(read_fd, STARTED, b"")
     return pid, read_fd
 
 
+def _wait_for(read_fd, phase, seen, timeout=CALIBRATION_TIMEOUT):
+    """Read the child's reports until ``phase`` (or the end of the pipe); return everything reported so far."""
+    deadline = time.monotonic() + timeout
+    while phase not in seen:
+        if not select.select([read_fd], [], [], max(0, deadline - time.monotonic()))[0]:
+            raise AssertionError(f"the child did not reach {PHASES[phase]!r} within {timeout} s: it hung")
+        byte = os.read(read_fd, 1)
+        if not byte:
+            break  # the child exited (or failed) without reaching it
+        seen += byte
+    return seen
+
+
+def _reports_after_exit(read_fd, seen):
+    """Everything the (dead) child reported: read the pipe to its end."""
+    while byte := os.read(read_fd, 64):
+        seen += byte
+    return seen
+
+
 def time_one_write(delivery, size):
-    """Seconds a forked child takes to stream one file, start to finish (the file is deleted after)."""
+    """
+    Seconds a forked child takes to reach each phase of one uninterrupted write, from its start:
+    {WRITING: ..., COMMITTING: ..., STORED: ..., DONE: ...} (the file is deleted after).
+    """
     from deliveries.models import FileMeta
 
     start = time.perf_counter()
     pid, read_fd = _fork_writer(delivery, -1, size)
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
-        if time.perf_counter() - start > CALIBRATION_TIMEOUT:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise AssertionError(f"one uninterrupted write took over {CALIBRATION_TIMEOUT} s: the child hung")
-        time.sleep(0.005)
+    seen, reached = STARTED, {}
+    for phase in (WRITING, COMMITTING, STORED, DONE):
+        seen = _wait_for(read_fd, phase, seen)
+        if phase not in seen:
+            break
+        reached[phase] = time.perf_counter() - start
+    _, status = os.waitpid(pid, 0)
     os.close(read_fd)
-    elapsed = time.perf_counter() - start
+    if set(reached) != {WRITING, COMMITTING, STORED, DONE} or os.WEXITSTATUS(status):
+        raise AssertionError(f"the uninterrupted write failed after reporting {seen!r}")
     FileMeta.objects.filter(delivery=delivery, filename="trial--1.bin").delete()
-    return elapsed
+    return reached
 
 
-def run_trials(delivery, store, trials, size, seed=0, max_delay=None):
+def _kill_in(pid, read_fd, target, timing, rng):
+    """Wait for the phase before ``target`` as the child reports it, then kill at a random point inside it."""
+    seen = STARTED
+    if target == STARTED:
+        time.sleep(rng.uniform(0, 0.9 * timing[WRITING]))
+    elif target == WRITING:
+        seen = _wait_for(read_fd, WRITING, seen)
+        time.sleep(rng.uniform(0, 0.9 * (timing[COMMITTING] - timing[WRITING])))
+    elif target == COMMITTING:
+        seen = _wait_for(read_fd, COMMITTING, seen)
+        time.sleep(rng.uniform(0, 0.9 * (timing[STORED] - timing[COMMITTING])))
+    elif target == STORED:
+        seen = _wait_for(read_fd, STORED, seen)  # the row's save and commit take a moment: kill at once
+    else:
+        seen = _wait_for(read_fd, DONE, seen)
+    os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return _reports_after_exit(read_fd, seen), status
+
+
+def run_trials(delivery, store, trials, size, seed=0, targets=TARGETS):
     """
-    Fork ``trials`` children writing ``size`` bytes each and kill each after a random delay, up to
-    1.5 times as long as a whole write takes here (measured first), so kills land before, inside and
-    after the write. Return a CrashReport; the caller asserts on ``problems``.
+    Fork ``trials`` children writing ``size`` bytes each and kill each in a phase of its write:
+    the phases of ``targets`` in turn, at a random point inside the phase (its length measured
+    first, the child reporting when it enters each). Where a kill landed is what the child had
+    reported when it died (``report.phases``). Return a CrashReport; the caller asserts on
+    ``problems`` and the phases.
     """
     from deliveries.models import FileMeta
 
-    if max_delay is None:
-        max_delay = 1.5 * time_one_write(delivery, size)
+    timing = time_one_write(delivery, size)
     rng = random.Random(seed)
     report = CrashReport()
     for trial in range(trials):
         pid, read_fd = _fork_writer(delivery, trial, size)
-        if trial % 10 == 9:
-            # Every tenth writer is killed only once it is done (or much later than a write takes),
-            # so kills after the commit are in the sample however a slow machine skews the timing.
-            select.select([read_fd], [], [], max(10 * max_delay, 5))
-        else:
-            time.sleep(rng.uniform(0, max_delay))
-        os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        finished = os.read(read_fd, 1) == b"d"
+        seen, status = _kill_in(pid, read_fd, targets[trial % len(targets)], timing, rng)
         os.close(read_fd)
+        finished = seen.endswith(DONE)
         report.trials += 1
         report.finished += finished
         report.killed += os.WIFSIGNALED(status) and not finished
+        report.phases[PHASES[seen[-1:]]] += 1  # where the child was when the kill was sent
     digests = {f"trial-{t}.bin": payload_digest(t, size) for t in range(trials)}
     close = getattr(store, "close", None)
     if close:
