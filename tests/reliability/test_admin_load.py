@@ -55,6 +55,7 @@ class LoadClient:
         self.served, self.errors, self.bytes_received = Counter(), [], 0
         self.connection = None
         self.until = None  # None: one round of every kind, then stop
+        self.done = False  # set when run() returns normally: a thread that died never sets it
         self.kinds = [name for name in dir(self) if name.startswith("kind_")]
         self.kinds = self.kinds[index % len(self.kinds) :] + self.kinds[: index % len(self.kinds)]
 
@@ -76,6 +77,11 @@ class LoadClient:
             self.errors.append(f"{kind}: {'; '.join(problems)}")
 
     def run(self):
+        self.done = False
+        self._run()
+        self.done = True
+
+    def _run(self):
         while True:
             for kind in self.kinds:
                 if self.until is not None and time.monotonic() >= self.until:
@@ -178,16 +184,19 @@ class Expected:
 
 
 class RssSampler(threading.Thread):
-    """Samples the workers' resident memory every 0.2 s; keeps each worker's peak."""
+    """Samples the workers' resident memory every 0.2 s; keeps each worker's peak and how often it was sampled."""
 
     def __init__(self, site):
         super().__init__(name="rss-sampler", daemon=True)
-        self.site, self.peak, self.stopping = site, Counter(), threading.Event()
+        self.site, self.peak, self.samples, self.stopping = site, Counter(), Counter(), threading.Event()
+        self.done = False  # set when the loop ends normally: a sampler that died never sets it
 
     def run(self):
         while not self.stopping.wait(0.2):
             for pid, rss in self.site.rss().items():
                 self.peak[pid] = max(self.peak[pid], rss)
+                self.samples[pid] += 1
+        self.done = True
 
     def stop(self):
         self.stopping.set()
@@ -212,6 +221,7 @@ def run_clients(clients, until=None):
         thread.start()
     for thread in threads:
         thread.join()
+    assert all(client.done for client in clients), "a client thread died without reporting"
 
 
 def test_16_clients_download_and_preview(site):
@@ -253,6 +263,9 @@ def test_16_clients_download_and_preview(site):
     assert errors == [], errors[:20]
     assert set(site.worker_pids()) == set(workers), "a worker died or was replaced under load"
     assert set(served) == set(clients[0].kinds) and min(served.values()) >= CLIENTS  # the warm-up's round at least
+    # The bound below holds only if it was measured: the sampler ran to the end, sampling every worker.
+    assert sampler.done, "the RSS sampler died"
+    assert all(sampler.samples[pid] >= SECONDS for pid in baseline), sampler.samples  # ~5 a second
     for pid, grown in growth.items():
         assert grown < RSS_GROWTH_LIMIT, f"worker {pid} grew by {grown / 2**20:.1f} MiB"
     log = site.stop()
