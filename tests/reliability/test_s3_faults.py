@@ -72,13 +72,15 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
         return S3DeliveryStore(**self.store_options())
 
     def test_unfinished_uploads_are_leftovers(self):
-        """A killed multipart writer leaves at most an unfinished upload, listed as a temporary leftover."""
-        from tests.support.crash import run_trials
+        """A multipart writer killed during its commit leaves an unfinished upload, listed as a temporary leftover."""
+        from tests.support.crash import COMMITTING, PHASES, run_trials
 
-        report = run_trials(self.delivery, self.store, 8, self.size, seed=11)
+        # Killed during the commit: the multipart upload exists (created on the first full part), unfinished.
+        report = run_trials(self.delivery, self.store, 8, self.size, seed=11, targets=(COMMITTING,))
         self.assertEqual(report.problems, [])
-        kinds = {leftover.kind for leftover in self.store.iter_leftovers()}
-        self.assertLessEqual(kinds, {"temporary"})
+        self.assertGreater(report.phase_counts()[PHASES[COMMITTING]], 0, report)
+        kinds = [leftover.kind for leftover in self.store.iter_leftovers()]
+        self.assertEqual(set(kinds), {"temporary"})  # some, and only unfinished uploads
         for leftover in self.store.iter_leftovers():
             self.store.remove_leftover(leftover)
         self.assertEqual(list(self.store.iter_leftovers()), [])
@@ -109,11 +111,16 @@ class TestS3Restart(TransactionTestCase):
         kept_data = os.urandom(12 * MiB)
         kept = self.delivery.add_file("kept.bin", [kept_data])
         killed = threading.Event()
+        # The server is killed only once both are under way: the upload's first part sent, the
+        # read's first 2 MiB received. A kill before that would prove nothing about either.
+        upload_midway, read_midway = threading.Event(), threading.Event()
         outcomes = {}
 
         def upload():
             def chunks():
                 yield os.urandom(5 * MiB)
+                yield os.urandom(MiB)  # asked for once the first 5 MiB were taken: the multipart upload is under way
+                upload_midway.set()
                 killed.wait(30)  # the server dies between the parts
                 yield os.urandom(5 * MiB)
 
@@ -129,6 +136,7 @@ class TestS3Restart(TransactionTestCase):
                 for chunk in self.store.iter_chunks(kept, chunk_size=MiB):
                     got += chunk
                     if len(got) == 2 * MiB:
+                        read_midway.set()
                         killed.wait(30)
                 outcomes["read"] = bytes(got)
             except Exception as e:  # the test asserts on the message
@@ -137,10 +145,13 @@ class TestS3Restart(TransactionTestCase):
         threads = [threading.Thread(target=upload), threading.Thread(target=read)]
         for t in threads:
             t.start()
+        self.assertTrue(upload_midway.wait(60), "the upload never sent its first part")
+        self.assertTrue(read_midway.wait(60), "the read never received its first 2 MiB")
         self.server.kill()
         killed.set()
         for t in threads:
             t.join(60)
+        self.assertEqual(set(outcomes), {"upload", "read"}, "a thread did not report its outcome")
         # Clear errors that name the endpoint, or (if a retry reached the restarted server) whole data.
         for name in ("upload", "read"):
             outcome = outcomes[name]

@@ -171,7 +171,7 @@ def _kill_in(pid, read_fd, target, timing, rng):
         time.sleep(rng.uniform(0, 0.9 * timing[WRITING]))
     elif target == WRITING:
         seen = _wait_for(read_fd, WRITING, seen)
-        time.sleep(rng.uniform(0, 0.9 * (timing[COMMITTING] - timing[WRITING])))
+        time.sleep(rng.uniform(0, 0.7 * (timing[COMMITTING] - timing[WRITING])))  # margin for a loaded machine
     elif target == COMMITTING:
         seen = _wait_for(read_fd, COMMITTING, seen)
         time.sleep(rng.uniform(0, 0.9 * (timing[STORED] - timing[COMMITTING])))
