@@ -47,17 +47,9 @@ def children_link(model, label, **filters):
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
-STATUS_COLOURS = {"intact": "#1b7f1b", "missing": "#b00", "corrupt": "#b00", "unverified": "#777"}
-
-
 def status_badge(filemeta):
-    """The integrity status as a small coloured label."""
-    return format_html(
-        '<span class="status-badge status-{}" style="color:{};font-weight:600">{}</span>',
-        filemeta.status,
-        STATUS_COLOURS.get(filemeta.status, "#777"),
-        filemeta.get_status_display(),
-    )
+    """The integrity status as a small coloured label (its colours in deliveries/static/deliveries/site.css)."""
+    return format_html('<span class="status-badge status-{}">{}</span>', filemeta.status, filemeta.get_status_display())
 
 
 def lateness_badge(time, deadline):

@@ -29,11 +29,15 @@ class TestUntrustedBytesHeaders(AdminFixtureMixin, TestCase):
             with self.subTest(label):
                 response = getattr(self.client, method)(url, headers=headers)
                 self.assertEqual(response.status_code, status)
+                # The site's policy middleware (a page's policy) neither replaces nor adds to the sandbox.
+                self.assertNotIn("Content-Security-Policy-Report-Only", response)
                 for name, value in UNTRUSTED_BYTES_HEADERS.items():
                     if name == "Cache-Control":  # the zip's admin view adds never_cache's no-store: stricter still
                         self.assertLessEqual(directives(value), directives(response.get(name, "")))
                     else:
                         self.assertEqual(response.get(name), value, name)
-        # Positive control: an admin page of the app's own (escaped) HTML is not sandboxed this way.
+        # Positive control: an admin page of the app's own (escaped) HTML is not sandboxed this way:
+        # it gets the site's policy from the middleware, the one the byte responses above keep out.
         page = self.client.get(reverse("admin:deliveries_filemeta_change", args=[self.py.pk]))
-        self.assertNotIn("Content-Security-Policy", page)
+        self.assertNotIn("sandbox", page["Content-Security-Policy"])
+        self.assertIn("script-src 'self' 'nonce-", page["Content-Security-Policy"])
