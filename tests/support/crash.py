@@ -78,10 +78,10 @@ class CrashReport:
 
 
 def _reported_chunks(chunks, write_fd):
-    """Yield ``chunks``, telling the parent once the first is written and once all are handed over."""
+    """Yield ``chunks``, telling the parent as each is written (after the first) and once all are handed over."""
     for n, chunk in enumerate(chunks):
-        if n == 1:
-            os.write(write_fd, WRITING)  # the store has taken the first chunk
+        if n:
+            os.write(write_fd, WRITING)  # the store has taken chunk n - 1
         yield chunk
     os.write(write_fd, COMMITTING)
 
@@ -121,10 +121,10 @@ def _fork_writer(delivery, trial, size):
     return pid, read_fd
 
 
-def _wait_for(read_fd, phase, seen, timeout=CALIBRATION_TIMEOUT):
-    """Read the child's reports until ``phase`` (or the end of the pipe); return everything reported so far."""
+def _wait_for(read_fd, phase, seen, timeout=CALIBRATION_TIMEOUT, count=1):
+    """Read the child's reports until ``count`` of ``phase`` (or the end of the pipe); return all reported so far."""
     deadline = time.monotonic() + timeout
-    while phase not in seen:
+    while seen.count(phase) < count:
         if not select.select([read_fd], [], [], max(0, deadline - time.monotonic()))[0]:
             raise AssertionError(f"the child did not reach {PHASES[phase]!r} within {timeout} s: it hung")
         byte = os.read(read_fd, 1)
@@ -164,14 +164,16 @@ def time_one_write(delivery, size):
     return reached
 
 
-def _kill_in(pid, read_fd, target, timing, rng):
+def _kill_in(pid, read_fd, target, timing, chunks, rng):
     """Wait for the phase before ``target`` as the child reports it, then kill at a random point inside it."""
     seen = STARTED
     if target == STARTED:
-        time.sleep(rng.uniform(0, 0.9 * timing[WRITING]))
+        # timing[WRITING] counts from before the fork: the window after "started" is shorter.
+        time.sleep(rng.uniform(0, 0.25 * timing[WRITING]))
     elif target == WRITING:
-        seen = _wait_for(read_fd, WRITING, seen)
-        time.sleep(rng.uniform(0, 0.7 * (timing[COMMITTING] - timing[WRITING])))  # margin for a loaded machine
+        # Counted in chunks, not timed: the kill follows the report of a random chunk in the first
+        # 80% of the file, so however the machine's load skews the timing, bytes are still coming.
+        seen = _wait_for(read_fd, WRITING, seen, count=rng.randint(1, max(1, int(0.8 * chunks))))
     elif target == COMMITTING:
         seen = _wait_for(read_fd, COMMITTING, seen)
         time.sleep(rng.uniform(0, 0.9 * (timing[STORED] - timing[COMMITTING])))
@@ -187,19 +189,21 @@ def _kill_in(pid, read_fd, target, timing, rng):
 def run_trials(delivery, store, trials, size, seed=0, targets=TARGETS):
     """
     Fork ``trials`` children writing ``size`` bytes each and kill each in a phase of its write:
-    the phases of ``targets`` in turn, at a random point inside the phase (its length measured
-    first, the child reporting when it enters each). Where a kill landed is what the child had
+    the phases of ``targets`` in turn, at a random point inside the phase (while writing, after a
+    random chunk; otherwise a random delay within the phase's length, measured first; the child
+    reports when it enters each). Where a kill landed is what the child had
     reported when it died (``report.phases``). Return a CrashReport; the caller asserts on
     ``problems`` and the phases.
     """
     from deliveries.models import FileMeta
 
     timing = time_one_write(delivery, size)
+    chunks = -(-size // PAYLOAD_CHUNK)
     rng = random.Random(seed)
     report = CrashReport()
     for trial in range(trials):
         pid, read_fd = _fork_writer(delivery, trial, size)
-        seen, status = _kill_in(pid, read_fd, targets[trial % len(targets)], timing, rng)
+        seen, status = _kill_in(pid, read_fd, targets[trial % len(targets)], timing, chunks, rng)
         os.close(read_fd)
         finished = seen.endswith(DONE)
         report.trials += 1
