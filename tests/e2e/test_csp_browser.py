@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from deliveries.models import Delivery, StoreCheckRun
 from tests.e2e.test_admin_browser import log_in
 from tests.e2e.test_handin_browser import drop_files
-from tests.support.admin_fixtures import make_samples, make_user
+from tests.support import notebooks, pdfs
+from tests.support.admin_fixtures import make_samples, make_user, png_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +51,10 @@ class ViolationDetector:
 def site(transactional_db, memory_store_e2e):
     make_user("office", superuser=True)
     samples = make_samples("csp")
+    samples["pdf"] = samples["second"].add_file("report.pdf", [pdfs.text_pdf(2, label="Page")])
+    samples["notebook"] = samples["second"].add_file(
+        "analysis.ipynb", [notebooks.sample_notebook(png_bytes((36, 12), (40, 110, 200)))]
+    )
     started = timezone.now() - timedelta(hours=1)
     for minutes, ok in ((60, True), (30, False)):  # the health page's chart has bars to draw
         StoreCheckRun.objects.create(
@@ -77,18 +82,18 @@ def policy_of(response):
 
 
 def test_pages_work_under_the_policy(page, live_server, site, detector, screenshot):
-    """List, file page with previews, date hierarchy, calendar widgets, store health, hand-in by drop: no violation."""
+    """List, file pages with previews (source, image, PDF, notebook), date hierarchy, calendar widgets, store health, hand-in by drop: no violation."""
     log_in(page, live_server, "office")
     base = live_server.url
 
     # The file list: the site's styles (a static file now) apply, and the date hierarchy works.
     response = page.goto(f"{base}/admin/deliveries/filemeta/")
     policy_of(response)
-    expect(page.locator("#result_list tbody tr")).to_have_count(7)
+    expect(page.locator("#result_list tbody tr")).to_have_count(9)
     assert page.locator("#result_list .ellipsis").first.evaluate("e => getComputedStyle(e).display") == "inline-block"
     page.locator("nav.toplinks a").first.click()  # the date hierarchy: down one level
     page.wait_for_url("**created__*")
-    expect(page.locator("#result_list tbody tr")).to_have_count(7)
+    expect(page.locator("#result_list tbody tr")).to_have_count(9)
     detector.assert_none("file list and date hierarchy")
 
     # A file's page: the highlighted source (its nonced styles applied) and the image thumbnail.
@@ -99,6 +104,12 @@ def test_pages_work_under_the_policy(page, live_server, site, detector, screensh
     page.goto(f"{base}/admin/deliveries/filemeta/{site['png'].pk}/change/")
     page.wait_for_function("document.querySelector('.image-preview img').complete")
     assert page.locator(".image-preview img").evaluate("img => img.naturalWidth") == 40
+    for kind, selector in (("pdf", ".pdf-page img"), ("notebook", ".notebook-output img")):
+        page.goto(f"{base}/admin/deliveries/filemeta/{site[kind].pk}/change/")
+        page.wait_for_function(
+            "s => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth > 0)", arg=selector
+        )
+        assert page.locator(selector).count() > 0, kind
     detector.assert_none("file pages with previews")
 
     # A change form with calendar widgets: the calendar opens and "Today" fills the date.

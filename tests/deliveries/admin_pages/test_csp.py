@@ -5,7 +5,8 @@ import re
 from django.test import TestCase
 from django.urls import reverse
 
-from tests.support.admin_fixtures import AdminFixtureMixin
+from tests.support import notebooks, pdfs
+from tests.support.admin_fixtures import AdminFixtureMixin, png_bytes
 
 # What the policy refuses: a <script> or <style> element without the response's nonce, a script
 # with inline code, a style="" attribute, an on...="" handler, a javascript: URL.
@@ -17,6 +18,8 @@ NONCE = re.compile(r"'nonce-([^']+)'")
 
 class TestAdminPagesPolicy(AdminFixtureMixin, TestCase):
     def pages(self):
+        pdf = self.second.add_file("report.pdf", [pdfs.text_pdf(2, label="Page")])
+        notebook = self.second.add_file("analysis.ipynb", [notebooks.sample_notebook(png_bytes((36, 12), (9, 9, 9)))])
         group = self.first.assignment_group
         assignment = group.assignment
         return {
@@ -25,6 +28,8 @@ class TestAdminPagesPolicy(AdminFixtureMixin, TestCase):
             "file list by year": reverse("admin:deliveries_filemeta_changelist") + "?created__year=2026",
             "source file": reverse("admin:deliveries_filemeta_change", args=[self.py.pk]),
             "image file": reverse("admin:deliveries_filemeta_change", args=[self.png.pk]),
+            "pdf file": reverse("admin:deliveries_filemeta_change", args=[pdf.pk]),
+            "notebook file": reverse("admin:deliveries_filemeta_change", args=[notebook.pk]),
             "hex preview": reverse("admin:deliveries_filemeta_preview", args=[self.bin.pk]),
             "delivery list": reverse("admin:deliveries_delivery_changelist"),
             "delivery": reverse("admin:deliveries_delivery_change", args=[self.second.pk]),
