@@ -10,8 +10,9 @@ The one verification: read a file's bytes back and say whether they are still wh
   error). That says nothing about the bytes, so it is never recorded on a FileMeta: the row
   keeps its status until a later verification can read them.
 
-"Verify now" and "Verify selected" (``verify_filemeta``), ``checkstore --deep`` and ``copystore``
-all classify through ``verify``.
+"Verify now" and "Verify selected" (``verify_filemeta``; many files through ``verify_many``, in
+the request or as background work), ``checkstore --deep`` and ``copystore`` all classify through
+``verify``.
 """
 
 import enum
@@ -34,6 +35,7 @@ __all__ = [
     "record",
     "verify",
     "verify_filemeta",
+    "verify_many",
 ]
 
 logger = logging.getLogger(__name__)
@@ -152,6 +154,42 @@ def verify_filemeta(filemeta, store=None, save=True):
     if save:
         record(filemeta, verification)
     return verification
+
+
+def verify_many(filemetas, store=None, bar=None, batch=500):
+    """
+    Verify every FileMeta of ``filemetas`` (an iterable) through ``verify_filemeta``, recording
+    the outcomes ``batch`` files at a time (one UPDATE per status, as ``record`` would set them);
+    return the VerificationTally. ``bar.update(n)`` (when given) hears of every ``n`` files
+    recorded, so a progress bar never runs ahead of what is saved.
+    """
+    tally = VerificationTally()
+    pending = {}  # status -> [FileMeta] verified, not yet recorded
+
+    def flush():
+        now = timezone.now()
+        for status, verified in pending.items():
+            FileMeta.objects.filter(pk__in=[f.pk for f in verified]).update(status=status, verified_at=now)
+            for filemeta in verified:
+                filemeta.status, filemeta.verified_at = status, now
+        pending.clear()
+
+    waiting = 0  # verified since the last flush, unreadable ones included
+    for filemeta in filemetas:
+        verification = verify_filemeta(filemeta, store, save=False)
+        tally.add(verification)
+        if verification.status is not None:
+            pending.setdefault(verification.status, []).append(filemeta)
+        waiting += 1
+        if waiting >= batch:
+            flush()
+            if bar is not None:
+                bar.update(waiting)
+            waiting = 0
+    flush()
+    if bar is not None and waiting:
+        bar.update(waiting)
+    return tally
 
 
 @dataclass

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_extensions",
+    "django_tasks_db",
     "deliveries",
 ]
 
@@ -190,6 +191,15 @@ DELIVERY_STORE_STORAGE_ALIAS = env.str("DELIVERY_STORE_STORAGE_ALIAS", default="
 DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default="deliveries")
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk
 DELIVERY_STORE_CHUNK_SIZE = env.int("DELIVERY_STORE_CHUNK_SIZE", default=1024 * 1024)
+
+# --- Background work (django.tasks) ---------------------------------------------------------------
+# Tasks are rows in the database (django-tasks-db); `manage.py db_worker` runs them, beside the web
+# server (`make run` starts one). Verifying more files than BACKGROUND_VERIFY_ABOVE at once is a
+# task; fewer are verified in the request. A task still waiting after WORKER_WAIT seconds makes
+# its progress page say that no worker seems to be running.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DELIVERY_BACKGROUND_VERIFY_ABOVE = env.int("DELIVERY_BACKGROUND_VERIFY_ABOVE", default=100)
+DELIVERY_WORKER_WAIT = env.int("DELIVERY_WORKER_WAIT", default=30)
 
 LOGGING = {
     "version": 1,

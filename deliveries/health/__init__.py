@@ -22,9 +22,11 @@ from .check import check_store, probe
 from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
 from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, filemeta_id
+from .runs import CheckRun, run_check
 
 __all__ = [
     "CheckReport",
+    "CheckRun",
     "CheckUnavailable",
     "Code",
     "Deletion",
@@ -38,4 +40,5 @@ __all__ = [
     "record_run",
     "record_statuses",
     "record_unavailable",
+    "run_check",
 ]

@@ -4,8 +4,6 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
-from django.utils import timezone
 
 from deliveries import health
 from deliveries.exit_status import ExitStatus
@@ -13,7 +11,7 @@ from deliveries.models import FileMeta
 from deliveries.operations.arguments import parse_duration, parse_key_values, parse_since
 from deliveries.operations.progress import progress_factory
 from deliveries.operations.prompts import can_ask, confirm
-from deliveries.stores import InvalidStoreError, load_deliverystore_backend
+from deliveries.stores import load_deliverystore_backend
 
 
 class Command(BaseCommand):
@@ -78,31 +76,26 @@ class Command(BaseCommand):
             raise CommandError(
                 "--delete-orphans needs --yes when there is no terminal to ask on.", returncode=ExitStatus.COULD_NOT_RUN
             )
-        backend = options["backend"] or settings.DELIVERY_STORE_BACKEND
-        started = timezone.now()
-        store = None
-        try:
-            store = self._store(options["backend"], parsed["store_options"])
-            backend = f"{type(store).__module__}.{type(store).__qualname__}"
-            report = health.check_store(
-                store,
-                level=level,
-                backend=backend,
-                jobs=options["jobs"],
-                shard=parsed["shard"],
-                since=parsed["since"],
-                min_age=parsed["min_age"],
-                fail_on_orphans=options["fail_on_orphans"],
-                update_status=not options["backend"],  # a row's status is about the store FileMeta uses
-                progress=progress_factory(self.stdout.isatty() and not options["json"]),
-            )
-        except (InvalidStoreError, health.CheckUnavailable) as e:
-            where = store.describe() if store is not None else backend
-            self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
+        result = health.run_check(
+            lambda: self._store(options["backend"], parsed["store_options"]),
+            level=level,
+            backend=options["backend"] or settings.DELIVERY_STORE_BACKEND,
+            run_options=parsed["run_options"],
+            jobs=options["jobs"],
+            shard=parsed["shard"],
+            since=parsed["since"],
+            min_age=parsed["min_age"],
+            fail_on_orphans=options["fail_on_orphans"],
+            update_status=not options["backend"],  # a row's status is about the store FileMeta uses
+            progress=progress_factory(self.stdout.isatty() and not options["json"]),
+        )
+        if result.record_error is not None:
+            self.stderr.write(f"Could not record this run in the database: {result.record_error}")
+        if result.error is not None:
             if options["json"]:
-                self.stdout.write(json.dumps({"ok": False, "error": str(e)}, indent=2))
-            raise CommandError(str(e), returncode=ExitStatus.COULD_NOT_RUN) from e
-        self._record(health.record_run, report)
+                self.stdout.write(json.dumps({"ok": False, "error": str(result.error)}, indent=2))
+            raise CommandError(str(result.error), returncode=ExitStatus.COULD_NOT_RUN) from result.error
+        store, report = result.store, result.report
         if options["json"]:
             # One JSON document: what the deletion did goes into it, not after it.
             document = report.as_dict()
@@ -141,12 +134,6 @@ class Command(BaseCommand):
             "min_age": parse_duration(options["min_age"]),
             "run_options": {"jobs": options["jobs"], "shard": options["shard"], "since": options["since"]},
         }
-
-    def _record(self, recorder, *args):
-        try:
-            recorder(*args)
-        except DatabaseError as e:
-            self.stderr.write(f"Could not record this run in the database: {e}")
 
     def _render(self, report):
         for line in report.text_lines():
