@@ -19,8 +19,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 
+from .admin_pages.jobs import verify_or_start
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
-from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes, report_outcome, verify_many
+from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes
 from .content_types import Family, types_of
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 
@@ -221,8 +222,7 @@ class DeliveryAdmin(DeliveryViews, admin.ModelAdmin):
 
     @admin.action(description="Verify the files of the selected deliveries", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        filemetas = FileMeta.objects.filter(delivery__in=queryset).order_by("pk")
-        report_outcome(self, request, verify_many(filemetas.iterator()))
+        return verify_or_start(self, request, FileMeta.objects.filter(delivery__in=queryset))
 
 
 class ContentTypeFamilyFilter(admin.SimpleListFilter):
@@ -374,7 +374,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
 
     @admin.action(description="Verify selected files (re-read and check size and SHA-256)", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        report_outcome(self, request, verify_many(queryset.order_by("pk").iterator()))
+        return verify_or_start(self, request, queryset)
 
 
 from .admin_pages import health as admin_health  # noqa: E402,F401  (registers the "Store health" page)

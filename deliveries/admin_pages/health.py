@@ -7,10 +7,13 @@ import json
 import math
 
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from ..exit_status import ExitStatus
 from ..models import StoreCheckRun
+from .jobs import start_check_view
 
 __all__ = ["StoreCheckRunAdmin", "chart_bars"]
 
@@ -78,6 +81,13 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_urls(self):
+        def start(request, level):
+            return start_check_view(self, request, level)
+
+        view = self.admin_site.admin_view(require_POST(start))
+        return [path("run/<str:level>/", view, name="deliveries_storecheckrun_start")] + super().get_urls()
+
     @admin.display(description="outcome", ordering="exit_code")
     def outcome(self, run):
         return format_html('<span class="storehealth-{}">{}</span>', _outcome(run), _outcome(run))
@@ -123,5 +133,6 @@ class StoreCheckRunAdmin(admin.ModelAdmin):
             "chart_width": max(len(recent), 1) * (BAR_WIDTH + BAR_GAP),
             "chart_height": CHART_HEIGHT,
             "bar_width": BAR_WIDTH,
+            "can_run_check": request.user.has_perm("deliveries.run_storecheck"),
         }
         return super().changelist_view(request, extra_context=extra_context)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from ..integrity import Outcome, VerificationTally, failure_reason, verify_filemeta
+from ..integrity import Outcome, failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
 from ..serving.headers import untrusted_bytes
@@ -27,7 +27,7 @@ from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes", "report_outcome", "verify_many"]
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes"]
 
 
 def can_view_bytes(user):
@@ -42,20 +42,6 @@ def can_view_bytes(user):
 def _require_bytes_permission(request):
     if not can_view_bytes(request.user):
         raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
-
-
-def verify_many(filemetas):
-    """Verify every FileMeta of ``filemetas`` (an iterable), recording each outcome; return the VerificationTally."""
-    tally = VerificationTally()
-    for filemeta in filemetas:
-        tally.add(verify_filemeta(filemeta))
-    return tally
-
-
-def report_outcome(model_admin, request, tally):
-    """Tell the user how a verification of many files went, as an admin message of the right level."""
-    level = messages.SUCCESS if tally.all_intact else messages.WARNING
-    model_admin.message_user(request, tally.summary(), level)
 
 
 def _unavailable(request, model_admin, obj, reason, status):
