@@ -23,6 +23,7 @@ from .admin_pages.jobs import verify_or_start
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.views import DeliveryViews, FileMetaViews, can_view_bytes
 from .content_types import Family, types_of
+from .identical import also_handed_in_elsewhere
 from .models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 
 CHECKSUM_RE = re.compile(r"[0-9a-f]{64}")
@@ -244,6 +245,19 @@ class ContentTypeFamilyFilter(admin.SimpleListFilter):
         return queryset.filter(content_type__in=family[1]) if family else queryset
 
 
+class IdenticalFilesFilter(admin.SimpleListFilter):
+    """Files whose exact bytes another group handed in too (``deliveries.identical``), as far as the viewer sees."""
+
+    title = "identical files"
+    parameter_name = "identical"
+
+    def lookups(self, request, model_admin):
+        return [("elsewhere", "Also handed in by another group")]
+
+    def queryset(self, request, queryset):
+        return also_handed_in_elsewhere(request.user, queryset) if self.value() == "elsewhere" else queryset
+
+
 @admin.register(FileMeta)
 class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     """
@@ -267,6 +281,7 @@ class FileMetaAdmin(FileMetaViews, admin.ModelAdmin):
     list_filter = [
         "status",
         ContentTypeFamilyFilter,
+        IdenticalFilesFilter,
         ("delivery__assignment_group__assignment__period", ParentListFilter),
         ("delivery__assignment_group__assignment", ParentListFilter),
     ]
