@@ -144,19 +144,20 @@ def record(filemeta, verification):
     FileMeta.objects.filter(pk=filemeta.pk).update(status=filemeta.status, verified_at=filemeta.verified_at)
 
 
-def verify_filemeta(filemeta, store=None, save=True):
+def verify_filemeta(filemeta, store=None, save=True, buffer=None):
     """
     Re-read every byte of ``filemeta`` (from ``store``, default FileMeta.deliverystore) and compare
-    size and SHA-256 with the row; with ``save``, record the outcome (see ``record``).
+    size and SHA-256 with the row; with ``save``, record the outcome (see ``record``). ``buffer``
+    as for ``verify``.
     """
     store = store or FileMeta.deliverystore
-    verification = verify(store, filemeta, filemeta.size, filemeta.checksum)
+    verification = verify(store, filemeta, filemeta.size, filemeta.checksum, buffer)
     if save:
         record(filemeta, verification)
     return verification
 
 
-def verify_many(filemetas, store=None, bar=None, batch=500):
+def verify_many(filemetas, store=None, bar=None, batch=1000):
     """
     Verify every FileMeta of ``filemetas`` (an iterable) through ``verify_filemeta``, recording
     the outcomes ``batch`` files at a time (one UPDATE per status, as ``record`` would set them);
@@ -164,6 +165,8 @@ def verify_many(filemetas, store=None, bar=None, batch=500):
     recorded, so a progress bar never runs ahead of what is saved.
     """
     tally = VerificationTally()
+    store = store or FileMeta.deliverystore
+    buffer = bytearray(READ_SIZE)  # one for every file: allocating a MiB per small file costs more than reading it
     pending = {}  # status -> [FileMeta] verified, not yet recorded
 
     def flush():
@@ -176,7 +179,7 @@ def verify_many(filemetas, store=None, bar=None, batch=500):
 
     waiting = 0  # verified since the last flush, unreadable ones included
     for filemeta in filemetas:
-        verification = verify_filemeta(filemeta, store, save=False)
+        verification = verify_filemeta(filemeta, store, save=False, buffer=buffer)
         tally.add(verification)
         if verification.status is not None:
             pending.setdefault(verification.status, []).append(filemeta)
