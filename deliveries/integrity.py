@@ -18,6 +18,7 @@ the request or as background work), ``checkstore --deep`` and ``copystore`` all 
 import enum
 import hashlib
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -157,17 +158,20 @@ def verify_filemeta(filemeta, store=None, save=True, buffer=None):
     return verification
 
 
-def verify_many(filemetas, store=None, bar=None, batch=1000):
+def verify_many(filemetas, store=None, bar=None, batch=1000, every=2.0):
     """
     Verify every FileMeta of ``filemetas`` (an iterable) through ``verify_filemeta``, recording
-    the outcomes ``batch`` files at a time (one UPDATE per status, as ``record`` would set them);
-    return the VerificationTally. ``bar.update(n)`` (when given) hears of every ``n`` files
-    recorded, so a progress bar never runs ahead of what is saved.
+    the outcomes ``batch`` files at a time, or sooner when ``every`` seconds have passed (big
+    files), with one UPDATE per status, as ``record`` would set them; return the
+    VerificationTally. ``bar.update(n)`` (when given) hears of every ``n`` files recorded, so a
+    progress bar never runs ahead of what is saved.
     """
     tally = VerificationTally()
     store = store or FileMeta.deliverystore
     buffer = bytearray(READ_SIZE)  # one for every file: allocating a MiB per small file costs more than reading it
     pending = {}  # status -> [FileMeta] verified, not yet recorded
+    waiting = 0  # verified since the last flush, unreadable ones included
+    flushed = time.monotonic()
 
     def flush():
         now = timezone.now()
@@ -176,22 +180,19 @@ def verify_many(filemetas, store=None, bar=None, batch=1000):
             for filemeta in verified:
                 filemeta.status, filemeta.verified_at = status, now
         pending.clear()
+        if bar is not None and waiting:
+            bar.update(waiting)
 
-    waiting = 0  # verified since the last flush, unreadable ones included
     for filemeta in filemetas:
         verification = verify_filemeta(filemeta, store, save=False, buffer=buffer)
         tally.add(verification)
         if verification.status is not None:
             pending.setdefault(verification.status, []).append(filemeta)
         waiting += 1
-        if waiting >= batch:
+        if waiting >= batch or time.monotonic() - flushed >= every:
             flush()
-            if bar is not None:
-                bar.update(waiting)
-            waiting = 0
+            waiting, flushed = 0, time.monotonic()
     flush()
-    if bar is not None and waiting:
-        bar.update(waiting)
     return tally
 
 

@@ -242,6 +242,9 @@ class TestVerifyMany(SwappedStoreMixin, TestCase):
         self.assertEqual(Bar.updates, [(3, 3), (3, 5), (1, 6)])  # never ahead of what is recorded
         statuses = list(FileMeta.objects.order_by("pk").values_list("status", flat=True))
         self.assertEqual(statuses, ["intact", "missing", "corrupt", "unverified", "intact", "intact", "intact"])
+        Bar.updates = []
+        verify_many(FileMeta.objects.filter(pk__in=[f.pk for f in files[4:]]), bar=Bar(), every=0)
+        self.assertEqual([n for n, _ in Bar.updates], [1, 1, 1])  # big files: recorded as time passes
 
 
 class TestTallyAndReasons(SimpleTestCase):
