@@ -434,3 +434,7 @@ class BackgroundJob(models.Model):
     def waiting_too_long(self, now, wait):
         """Queued for longer than ``wait`` (a timedelta): no worker seems to be running."""
         return self.state == self.State.QUEUED and now - self.enqueued_at > wait
+
+    def stalled(self, now, wait):
+        """Running, but no progress for longer than ``wait``: its worker may have been stopped."""
+        return self.state == self.State.RUNNING and now - (self.progressed_at or self.enqueued_at) > wait

@@ -21,6 +21,7 @@ from ..models import BackgroundJob
 __all__ = ["BackgroundJobAdmin", "REFRESH_SECONDS", "start_check_view", "verify_or_start"]
 
 REFRESH_SECONDS = 2
+STALLED_AFTER = 10  # times DELIVERY_WORKER_WAIT without progress before a running task looks stopped
 
 
 def job_url(job):
@@ -100,6 +101,7 @@ class BackgroundJobAdmin(admin.ModelAdmin):
                 percent=round(100 * job.done / job.total) if job.total else (100 if job.is_done else 0),
                 refresh_seconds=None if job.is_done else REFRESH_SECONDS,
                 no_worker=job.waiting_too_long(now, timedelta(seconds=settings.DELIVERY_WORKER_WAIT)),
+                stalled=job.stalled(now, timedelta(seconds=settings.DELIVERY_WORKER_WAIT * STALLED_AFTER)),
                 worker_wait=settings.DELIVERY_WORKER_WAIT,
                 title=str(job),
             )

@@ -132,6 +132,17 @@ class TestProgressPage(JobsTestMixin, TestCase):
         self.assertContains(page, "No worker has picked this up in 30 seconds: no worker seems")
         self.assertContains(page, "<code>manage.py db_worker</code>")
 
+    @override_settings(DELIVERY_WORKER_WAIT=30)
+    def test_stalled(self):
+        """Running work without progress for ten times DELIVERY_WORKER_WAIT says its worker may have stopped."""
+        now = timezone.now()
+        moving = self.make_job(state="running", progressed_at=now - timedelta(seconds=200))
+        stuck = self.make_job(state="running", progressed_at=now - timedelta(seconds=400))
+        self.assertNotContains(self.client.get(job_url(moving)), 'id="job-stalled"')
+        page = self.client.get(job_url(stuck))
+        self.assertContains(page, 'id="job-stalled"')
+        self.assertContains(page, "may have been stopped")
+
     def test_progress_in_bytes(self):
         """A deep check counts bytes read."""
         job = self.make_job(state="running", unit="bytes", done=1024 * 1024, total=4 * 1024 * 1024)
