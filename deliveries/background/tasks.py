@@ -55,6 +55,7 @@ def verify_files_task(job_id):
         tally = verify_many(_files(ids), bar=bar)
         bar.close()
         _finish(job, ok=tally.all_intact, outcome=tally.summary())
+        BackgroundJob.objects.filter(pk=job.pk).update(filemetas=[])  # done with: the outcome says what was found
         return {str(outcome): count for outcome, count in tally.counts.items()}
 
 

@@ -273,17 +273,7 @@ class _DemoPlan:
         for delivery in deliveries:
             for kind in self.rng.sample(kinds, self.rng.randint(*self.size.files)):
                 content = pool.pick(kind)
-                filename = self.rng.choice(KINDS[kind][1])
-                rows.append(
-                    {
-                        "delivery": delivery,
-                        "filename": filename,
-                        "size": content.size,
-                        "checksum": content.checksum,
-                        "content_type": content.content_type(filename),
-                        "created": delivery.time_of_delivery,
-                    }
-                )
+                rows.append(_file_row(delivery, self.rng.choice(KINDS[kind][1]), content))
                 contents.append(content)
         return rows, contents
 
@@ -307,18 +297,21 @@ class _DemoPlan:
             content = Content.of(f"# Assignment solution, version {i + 1}\n".encode() + python_source(self.rng))
             holders = found[:2] + ([assignments[i + 1][0]] if i == 0 and len(assignments) > 1 else [])
             for delivery, filename in zip(holders, COPIED_NAMES):
-                rows.append(
-                    {
-                        "delivery": delivery,
-                        "filename": filename,
-                        "size": content.size,
-                        "checksum": content.checksum,
-                        "content_type": content.content_type(filename),
-                        "created": delivery.time_of_delivery,
-                    }
-                )
+                rows.append(_file_row(delivery, filename, content))
                 contents.append(content)
         return rows, contents
+
+
+def _file_row(delivery, filename, content):
+    """The FileMeta row of ``content`` handed in as ``filename`` in ``delivery``."""
+    return {
+        "delivery": delivery,
+        "filename": filename,
+        "size": content.size,
+        "checksum": content.checksum,
+        "content_type": content.content_type(filename),
+        "created": delivery.time_of_delivery,
+    }
 
 
 def _next_batch():
