@@ -104,6 +104,7 @@ class BackgroundJobAdmin(admin.ModelAdmin):
                 stalled=job.stalled(now, timedelta(seconds=settings.DELIVERY_WORKER_WAIT * STALLED_AFTER)),
                 worker_wait=settings.DELIVERY_WORKER_WAIT,
                 title=str(job),
+                subtitle=None,  # the title says it already
             )
         return super().change_view(request, object_id, form_url, context)
 
