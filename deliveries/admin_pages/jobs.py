@@ -65,7 +65,7 @@ class BackgroundJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "state", "requested_by", "progress", "outcome"]
     list_filter = ["kind", "state"]
     list_select_related = ["requested_by"]
-    fields = ["kind", "state", "requested_by", "enqueued_at", "started_at", "finished_at", "outcome", "check_run"]
+    fields = ["kind", "requested_by", "enqueued_at", "started_at", "finished_at", "check_run"]  # state, outcome: above
     readonly_fields = fields
 
     def has_add_permission(self, request):
