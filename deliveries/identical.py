@@ -1,7 +1,9 @@
 """
 Identical files: other groups' deliveries that hold exactly the same bytes as a file (the same
-SHA-256 and size). Answered from the (checksum, size) index, in a fixed number of queries however
-many files there are, and only from what the viewer may see (``deliveries.access``).
+SHA-256 and size). Answered from the SHA-256 index (FileMeta.checksum; a checksum names few rows,
+so no composite index is needed, and one on (checksum, size) would cover the deep check's scan of
+the rows and turn its pk order into checksum order), in a fixed number of queries however many
+files there are, and only from what the viewer may see (``deliveries.access``).
 """
 
 from dataclasses import dataclass
@@ -74,7 +76,7 @@ def same_bytes(viewer, filemeta, limit=MAX_SHOWN):
 def also_handed_in_elsewhere(viewer, queryset):
     """
     ``queryset`` (FileMetas) narrowed to the files whose bytes a group other than their own also
-    handed in, in a file ``viewer`` may see: one EXISTS per row, an index lookup on (checksum, size).
+    handed in, in a file ``viewer`` may see: one EXISTS per row, an index lookup on the checksum.
     """
     twins = access.visible(
         viewer,

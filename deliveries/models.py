@@ -279,8 +279,6 @@ class FileMeta(models.Model):
         indexes = [
             models.Index(fields=["-created", "-id"], name="filemeta_created_idx"),
             models.Index(fields=["filename"], name="filemeta_filename_idx"),
-            # Identical files (deliveries.identical): the same SHA-256 and size, from the index alone.
-            models.Index(fields=["checksum", "size"], name="filemeta_checksum_size_idx"),
             # The admin's list filters, each walked in the list's (-created, -id) order.
             models.Index(fields=["status", "-created", "-id"], name="filemeta_status_created_idx"),
             models.Index(fields=["content_type", "-created", "-id"], name="filemeta_type_created_idx"),
