@@ -18,6 +18,8 @@ same figure of the named baseline measured in the same run:
 - no database (baseline: ``Book(**values)``): ``factory.prepare_one`` and ``baker.prepare``.
 
 Aims (issue 3): make_one >= 0.8x the plain loop; bulk >= 0.6x bulk_create; prepare_one >= 30,000 rows/s.
+Aims (issue 13): make_one >= 0.9x the plain loop; two states or a Derived value cost at most 5% over
+make_one (their ratio is against make_one).
 
     python -m bench factory      # through `make bench`'s runner
     python -m bench.bench_factory [--rows 200] [--bulk-rows 1000] [--runs 40] [--no-factory-boy] [--json]
@@ -44,10 +46,11 @@ def measure(rows, bulk_rows, runs):
     """{case: (rows/s, best round's rows/s, baseline case)} for everything measured in this process."""
     from model_bakery import baker
 
-    from factory import Factory
+    from factory import Derived, Factory
     from tests.factoryapp.models import Author, Book
 
-    factory = Factory()
+    factory = Factory(states={Book: {"long": {"pages": 900}, "active": {"is_active": True}}})
+    derived_title = Derived(lambda book: f"{book.author.name}'s book")
 
     def bulk_create(n):
         authors = Author.objects.bulk_create([Author(name=f"name-{i}") for i in range(n)])
@@ -61,6 +64,16 @@ def measure(rows, bulk_rows, runs):
             lambda n: [factory.make_one(Book, _validate=False) for _ in range(n)],
             rows,
             row,
+        ),
+        "factory make_one, two _states": (
+            lambda n: [factory.make_one(Book, _states=["long", "active"]) for _ in range(n)],
+            rows,
+            "factory make_one",
+        ),
+        "factory make_one, a Derived title": (
+            lambda n: [factory.make_one(Book, title=derived_title) for _ in range(n)],
+            rows,
+            "factory make_one",
         ),
         "model_bakery baker.make": (lambda n: [baker.make(Book) for _ in range(n)], rows, row),
         bulk: (bulk_create, bulk_rows, bulk),

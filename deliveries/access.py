@@ -6,21 +6,33 @@ zip and comparison asks. Nothing else decides it.
   change) permission, e.g. ``deliveries.view_filemeta`` for files and their bytes.
 * **Their own groups**: any other active staff user who examines groups sees exactly those groups,
   their assignments, deliveries and files, and nothing else (lists are filtered; a page, download
-  or zip of anything else is a 404, so guessing ids tells nothing).
+  or zip of anything else is a 404, so guessing ids tells nothing). Of the periods and subjects
+  they see only the names above their groups, as the choices of the lists' filters.
+* **Bytes** of a file, or of a delivery's files (preview, download, zip, comparison, verifying):
+  holders of the global permission on files and on the object's own model, or its group's
+  examiners (``can_see_bytes``).
 * **Names**: on an anonymous assignment, only administrators (superusers and holders of
   ``deliveries.change_assignment``) see students' names, usernames and emails; everyone else sees
   candidate ids, and a search by name finds nothing there.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-# How each scoped model reaches its AssignmentGroup, for filtering by the examiners of that group.
+# How each model an examiner opens reaches its AssignmentGroup, for filtering by the examiners of
+# that group. These are the models of an examiner's admin; nothing else is opened through a group.
 GROUP_PATHS = {
     "assignment": "groups",
     "assignmentgroup": "",
     "candidate": "assignment_group",
     "delivery": "assignment_group",
     "filemeta": "delivery__assignment_group",
+}
+# How an AssignmentGroup reaches each model above it: their rows are narrowed the other way round
+# (the ones over an examined group), e.g. for the choices of a list's filters.
+PARENT_PATHS = {
+    "assignment": "assignment",
+    "period": "assignment__period",
+    "subject": "assignment__period__subject",
 }
 
 
@@ -51,30 +63,67 @@ def is_examiner(user):
 
 
 def may_view(user, model):
-    """May ``user`` open ``model``'s list at all (everything, or their own groups)?"""
-    return sees_all(user, model) or is_examiner(user)
+    """May ``user`` open ``model``'s list at all (everything, or, for the models of GROUP_PATHS, their own groups)?"""
+    return sees_all(user, model) or (_model_name(model) in GROUP_PATHS and is_examiner(user))
 
 
-def visible(user, queryset):
-    """``queryset`` narrowed to what ``user`` may see of its model (possibly nothing)."""
+def may_see_bytes(user):
+    """May ``user`` see stored bytes at all: those of every file, or of the groups they examine?"""
+    from .models import FileMeta
+
+    return may_view(user, FileMeta)
+
+
+def visible(user, queryset, models=None):
+    """
+    ``queryset`` narrowed to what ``user`` may see of its rows (possibly nothing). Every row needs
+    the global permission on each of ``models`` (default: the queryset's own model); without it,
+    an examiner sees the rows of the groups they examine (or, of a parent model, the rows above
+    such a group), and anyone else nothing. E.g. a delivery's bytes:
+    ``visible(user, deliveries, models=[Delivery, FileMeta])``.
+    """
     model = queryset.model
-    if sees_all(user, model):
+    if all(sees_all(user, m) for m in models or [model]):
         return queryset
     if not is_examiner(user):
         return queryset.none()
-    path = GROUP_PATHS[_model_name(model)]
     from .models import AssignmentGroup
 
-    examined = AssignmentGroup.examiners.through.objects.filter(user_id=user.pk)
-    if path == "groups":  # one assignment, many groups: EXISTS keeps rows unique without DISTINCT
-        return queryset.filter(Exists(examined.filter(assignmentgroup__assignment_id=OuterRef("pk"))))
-    group_id = f"{path}_id" if path else "pk"
-    return queryset.filter(Exists(examined.filter(assignmentgroup_id=OuterRef(group_id))))
+    name = _model_name(model)
+    # IN over the user's rows of the examiners table, not a correlated EXISTS: the database reads
+    # the few groups an examiner has and their rows by index, instead of walking the whole table
+    # in the list's order and probing each row (850 ms against 2 ms for 5 groups of a million
+    # files on SQLite). An IN never repeats a row.
+    groups = AssignmentGroup.examiners.through.objects.filter(user_id=user.pk)
+    if name in PARENT_PATHS:  # one parent, many groups
+        return queryset.filter(pk__in=groups.values(f"assignmentgroup__{PARENT_PATHS[name]}_id"))
+    path = GROUP_PATHS[name]
+    return queryset.filter(**{f"{path}_id__in" if path else "pk__in": groups.values("assignmentgroup_id")})
 
 
-def can_see(user, obj):
-    """May ``user`` see this one object (an Assignment, AssignmentGroup, Candidate, Delivery or FileMeta)?"""
-    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+def can_see(user, obj, models=None):
+    """
+    May ``user`` see this one object (an Assignment, AssignmentGroup, Candidate, Delivery or
+    FileMeta), with the global permission on each of ``models`` or as an examiner of its group?
+    Holders of the permissions cost no query; the answer is kept on ``obj`` for the request.
+    """
+    models = list(models or [type(obj)])
+    if all(sees_all(user, m) for m in models):
+        return True
+    if not is_examiner(user):
+        return False
+    memo = obj.__dict__.setdefault("_deliveries_seen_by", {})
+    key = (user.pk, *(_model_name(m) for m in models))
+    if key not in memo:
+        memo[key] = visible(user, type(obj)._default_manager.filter(pk=obj.pk), models).exists()
+    return memo[key]
+
+
+def can_see_bytes(user, obj):
+    """May ``user`` see the stored bytes of ``obj`` (a FileMeta, or a Delivery's files)?"""
+    from .models import FileMeta
+
+    return can_see(user, obj, [type(obj), FileMeta])
 
 
 def is_administrator(user):
@@ -112,3 +161,20 @@ def student_label(viewer, candidate, assignment):
         label = user_label(candidate.user)
         return f"{label} [{candidate.candidate_id}]" if candidate.candidate_id and is_administrator(viewer) else label
     return candidate.candidate_id or f"candidate #{candidate.pk}"
+
+
+def person_label(viewer, user, group, candidates=None):
+    """
+    Anyone seen in a group's context (who delivered, say) as ``viewer`` may see them: a candidate
+    of ``group`` as ``student_label`` has it, anyone else (an administrator who handed in for the
+    group) by name. ``candidates`` are the group's Candidates if already fetched (no query then).
+    """
+    if user is None:
+        return "-"
+    candidates = group.candidate_set.all() if candidates is None else candidates
+    candidate = next((c for c in candidates if c.user_id == user.pk), None)
+    if candidate is not None:
+        return student_label(viewer, candidate, group.assignment)
+    if shows_names(viewer, group.assignment) or is_staff(user):
+        return user_label(user)
+    return "someone who is not a candidate (name hidden)"

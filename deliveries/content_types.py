@@ -11,7 +11,10 @@ Content types: the one table of what a type is, and telling a file's type from i
 * ``RASTER_FORMATS``: the images previews decode (through Pillow, under a pixel cap).
 * ``ANNOUNCED_AS_IS``: the types a download may announce to the browser; every other one goes
   out as ``application/octet-stream``.
-* ``sniff_content_type(head, filename)``: the type of a file from its first bytes, then its name.
+* ``document_kind(content_type, filename)``: the documents previews show in their own way (a PDF
+  as pages, a notebook as cells, CSV as a table, Markdown as highlighted source).
+* ``sniff_content_type(head, filename)``: the type of a file from its first bytes, then its name
+  (``NAMED_TYPES`` first: source files and notebooks the system's MIME table misses or misnames).
 """
 
 import enum
@@ -19,11 +22,17 @@ import mimetypes
 
 __all__ = [
     "ANNOUNCED_AS_IS",
+    "CSV_TYPES",
     "MAGIC_NUMBERS",
+    "MARKDOWN_TYPES",
+    "NAMED_TYPES",
+    "NOTEBOOK",
     "OCTET_STREAM",
+    "PDF",
     "RASTER_FORMATS",
     "SNIFF_BYTES",
     "Family",
+    "document_kind",
     "family",
     "is_text",
     "normalize",
@@ -32,6 +41,10 @@ __all__ = [
 ]
 
 OCTET_STREAM = "application/octet-stream"
+PDF = "application/pdf"
+NOTEBOOK = "application/x-ipynb+json"
+MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown"})
+CSV_TYPES = frozenset({"text/csv", "text/tab-separated-values"})
 
 
 class Family(enum.StrEnum):
@@ -55,6 +68,10 @@ class Family(enum.StrEnum):
 TABLE = {
     "text/plain": Family.TEXT,
     "text/markdown": Family.TEXT,
+    "text/x-markdown": Family.TEXT,
+    "text/csv": Family.TEXT,
+    "text/tab-separated-values": Family.TEXT,
+    NOTEBOOK: Family.TEXT,
     "text/x-python": Family.TEXT,
     "text/x-c": Family.TEXT,
     "text/x-java": Family.TEXT,
@@ -74,7 +91,7 @@ TABLE = {
     "image/bmp": Family.IMAGE,
     "image/tiff": Family.IMAGE,
     "image/svg+xml": Family.IMAGE,
-    "application/pdf": Family.PDF,
+    PDF: Family.PDF,
     "application/zip": Family.ARCHIVE,
     "application/gzip": Family.ARCHIVE,
     "application/x-tar": Family.ARCHIVE,
@@ -150,6 +167,25 @@ def types_of(family_):
     return sorted(types | {normalize(t) for t in types})
 
 
+def document_kind(content_type, filename=""):
+    """
+    "pdf", "notebook", "csv" or "markdown" for the documents previews show in their own way,
+    else None. A notebook is known by its name too: many are stored as JSON or octet-stream.
+    """
+    content_type = normalize(content_type)
+    if content_type == PDF:
+        return "pdf"
+    if content_type == NOTEBOOK or (
+        filename.lower().endswith(".ipynb") and content_type in ("application/json", OCTET_STREAM)
+    ):
+        return "notebook"
+    if content_type in CSV_TYPES:
+        return "csv"
+    if content_type in MARKDOWN_TYPES:
+        return "markdown"
+    return None
+
+
 # ---- sniffing --------------------------------------------------------------------------------
 
 # Signatures of the types whose handling depends on what the bytes are (inline image previews,
@@ -169,6 +205,44 @@ _SIGNED_TYPES = frozenset({content_type for _, content_type in MAGIC_NUMBERS} | 
 
 SNIFF_BYTES = 16
 
+# Names the system's MIME table misses or misnames (.ts as a Qt translation, .rs as RLS services,
+# .m as Mathematica): files students hand in, by their suffix, lower-cased.
+NAMED_TYPES = {
+    ".ipynb": NOTEBOOK,
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".ts": "text/x-typescript",
+    ".tsx": "text/x-typescript",
+    ".rs": "text/x-rust",
+    ".go": "text/x-go",
+    ".kt": "text/x-kotlin",
+    ".swift": "text/x-swift",
+    ".php": "text/x-php",
+    ".rb": "text/x-ruby",
+    ".r": "text/x-r",
+    ".m": "text/x-matlab",
+    ".jl": "text/x-julia",
+    ".lua": "text/x-lua",
+    ".cs": "text/x-csharp",
+    ".scala": "text/x-scala",
+    ".hs": "text/x-haskell",
+    ".ml": "text/x-ocaml",
+    ".sql": "application/sql",
+    ".toml": "application/toml",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".ini": "text/plain",
+    ".cfg": "text/plain",
+    ".tex": "text/x-tex",
+}
+
+
+def _named_type(filename):
+    dot = filename.rfind(".")
+    return NAMED_TYPES.get(filename[dot:].lower()) if dot >= 0 else None
+
 
 def sniff_content_type(head, filename):
     """Return the content type of a file that starts with ``head`` and is called ``filename``."""
@@ -181,6 +255,9 @@ def sniff_content_type(head, filename):
             return content_type
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return _WEBP
+    named = _named_type(filename)
+    if named:
+        return named
     guessed, _ = mimetypes.guess_type(filename, strict=False)
     if guessed in _SIGNED_TYPES:
         # The name claims a binary type the bytes do not carry: do not believe it.

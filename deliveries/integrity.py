@@ -68,6 +68,7 @@ class Verification:
     size: int | None = None  # bytes read (intact or corrupt only)
     checksum: str | None = None  # their SHA-256
     differs: str = ""  # for corrupt: "size" or "sha256"
+    lacking: tuple = ()  # intact, but these copies of a store that keeps several are not (their names)
 
     @property
     def ok(self):
@@ -116,7 +117,15 @@ def verify(store, key, size, checksum, buffer=None):
     recorded ``size`` and ``checksum``; return a Verification. Never raises for the store's
     trouble: a failed read is ``unreadable``, with the reason. ``buffer`` (a bytearray) may be
     reused across calls by one thread.
+
+    A store that keeps several copies (``MirroredDeliveryStore``) has each copy read on its own,
+    never through its self-repairing reads (verifying writes nothing): the file is intact when a
+    copy is, and the detail names the copies that are not; else corrupt when a copy holds wrong
+    bytes, else unreadable when a read failed, else missing.
     """
+    copies = store.copies()
+    if len(copies) > 1:
+        return _verify_copies(copies, key, size, checksum, buffer)
     try:
         got_size, got_checksum = _hash_bytes(store, key, buffer)
     except DeliveryStoreFileNotFound:
@@ -134,6 +143,21 @@ def verify(store, key, size, checksum, buffer=None):
         detail = f"SHA-256 differs: read {got_checksum}, recorded {checksum}"
         return Verification(Outcome.CORRUPT, detail, got_size, got_checksum, differs="sha256")
     return Verification(Outcome.INTACT, "size and SHA-256 match", got_size, got_checksum)
+
+
+def _verify_copies(copies, key, size, checksum, buffer):
+    results = [(copy.name, verify(copy.store, key, size, checksum, buffer)) for copy in copies]
+    others = "; ".join(f"{name}: {result.describe()}" for name, result in results if not result.ok)
+    for name, result in results:
+        if result.ok:
+            detail = result.detail + (f" in the {name} copy; {others}" if others else " in every copy")
+            lacking = tuple(other for other, r in results if not r.ok)
+            return Verification(Outcome.INTACT, detail, result.size, result.checksum, lacking=lacking)
+    for outcome in (Outcome.CORRUPT, Outcome.UNREADABLE):
+        for _, result in results:
+            if result.outcome == outcome:
+                return Verification(outcome, others, result.size, result.checksum, result.differs)
+    return Verification(Outcome.MISSING, others)
 
 
 def record(filemeta, verification):
@@ -158,13 +182,15 @@ def verify_filemeta(filemeta, store=None, save=True, buffer=None):
     return verification
 
 
-def verify_many(filemetas, store=None, bar=None, batch=1000, every=2.0):
+def verify_many(filemetas, store=None, bar=None, history=None, batch=1000, every=2.0):
     """
     Verify every FileMeta of ``filemetas`` (an iterable) through ``verify_filemeta``, recording
     the outcomes ``batch`` files at a time, or sooner when ``every`` seconds have passed (big
     files), with one UPDATE per status, as ``record`` would set them; return the
     VerificationTally. ``bar.update(n)`` (when given) hears of every ``n`` files recorded, so a
-    progress bar never runs ahead of what is saved.
+    progress bar never runs ahead of what is saved. With ``history`` (a
+    ``verification_history.VerificationHistory``), each outcome also goes into the file's
+    history, written with the statuses, and the history is closed at the end.
     """
     tally = VerificationTally()
     store = store or FileMeta.deliverystore
@@ -180,12 +206,16 @@ def verify_many(filemetas, store=None, bar=None, batch=1000, every=2.0):
             for filemeta in verified:
                 filemeta.status, filemeta.verified_at = status, now
         pending.clear()
+        if history is not None:
+            history.write()
         if bar is not None and waiting:
             bar.update(waiting)
 
     for filemeta in filemetas:
         verification = verify_filemeta(filemeta, store, save=False, buffer=buffer)
         tally.add(verification)
+        if history is not None:
+            history.add(filemeta, verification)
         if verification.status is not None:
             pending.setdefault(verification.status, []).append(filemeta)
         waiting += 1
@@ -193,6 +223,8 @@ def verify_many(filemetas, store=None, bar=None, batch=1000, every=2.0):
             flush()
             waiting, flushed = 0, time.monotonic()
     flush()
+    if history is not None:
+        history.close()
     return tally
 
 

@@ -19,7 +19,7 @@ import threading
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .stores import DeliveryStoreFileNotFound, StoredObject
+from .stores import MARKER_KEY, DeliveryStoreFileNotFound, StoredObject
 
 __all__ = ["TestDeliveryStoreMixin", "make_delivery"]
 
@@ -226,6 +226,54 @@ class TestDeliveryStoreMixin:
         self.assertTrue(all(isinstance(o, StoredObject) for o in self.store.iter_objects()))
         self.store.remove(self.filemeta)
         self.assertEqual([o.key for o in self.store.iter_objects()], [self.store.key_for(self.filemeta2)])
+
+    def test_keep_aside(self):
+        """keep_aside keeps the bytes as they were under a second key, whatever later happens to the first."""
+        self._write(self.filemeta, b"damaged bytes")
+        self.store.keep_aside(self.filemeta, "aside-1")
+        self._write(self.filemeta, b"repaired")
+        self.assertEqual(self._read("aside-1"), b"damaged bytes")
+        self.store.remove(self.filemeta)
+        self.assertEqual(self._read("aside-1"), b"damaged bytes")
+        with self.assertRaises(DeliveryStoreFileNotFound):
+            self.store.keep_aside(self.filemeta, "aside-2")
+        self.assertFalse(self.store.exists("aside-2"))
+
+    def test_marker_on_first_use(self):
+        """The first write into an empty store writes its marker; listings never show it."""
+        self.assertIsNone(self.store.read_marker())
+        self._write(self.filemeta, b"12345")
+        marker = self.store.read_marker()
+        self.assertRegex(marker["store_id"], r"\A[0-9a-f]{32}\Z")
+        self.assertEqual(marker["backend"], type(self.store).__name__)
+        self.assertEqual([o.key for o in self.store.iter_objects()], [self.store.key_for(self.filemeta)])
+        self._write(self.filemeta2, b"")
+        self.assertEqual(self.store.read_marker(), marker)  # written once, not on every write
+
+    def test_no_marker_for_a_store_with_objects(self):
+        """A store holding objects but no marker (another place, or from before markers) is not marked by a write."""
+        self._write(self.filemeta, b"12345")
+        self.store.remove(MARKER_KEY)
+        self.store._marked = False  # as a new process would find it
+        self._write(self.filemeta2, b"67")
+        self.assertIsNone(self.store.read_marker())
+        written = self.store.write_marker("0123456789abcdef0123456789abcdef")  # what copystore and --adopt do
+        self.assertEqual(self.store.read_marker(), written)
+        self.assertEqual(written["store_id"], "0123456789abcdef0123456789abcdef")
+
+    def test_not_a_marker(self):
+        """Bytes under the marker's key that are no marker read as no marker."""
+        for data in (
+            b"",
+            b"not json",
+            b"[1, 2]",
+            b'{"store_id": 7}',
+            b'{"store_id": "x", "pad": "' + b"x" * 5000 + b'"}',
+        ):
+            with self.subTest(data=data[:20]):
+                with self.store.write_open(MARKER_KEY) as writer:
+                    writer.write(data)
+                self.assertIsNone(self.store.read_marker())
 
     def test_keys_come_from_ids(self):
         """The key is the FileMeta's id, whatever its filename; unsafe keys are refused."""

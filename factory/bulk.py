@@ -11,12 +11,20 @@ e.g. ``auto_now`` and file saving, still runs); reverse sets are not accepted; a
 inherited child, which ``bulk_create`` cannot insert, is saved row by row.
 """
 
+from django.db.models import Q
+
 from .exceptions import FactoryError
 from .plan import CREATE, SKIP, is_content_type
 
 
-def make_bulk(factory, model, count, attrs, ctx, rows=None):
-    """``count`` saved instances of ``model``; ``rows`` adds per-row keywords (through rows)."""
+def make_bulk(factory, model, count, attrs, ctx, rows=None, reuse=None, after=(), condition=None):
+    """
+    ``count`` saved instances of ``model``; ``rows`` adds per-row keywords (through rows).
+    ``reuse``: (name, attname) keys to look existing rows up by (default: the nested Factory's
+    ``get_or_create``), one query per 500 rows; a row found takes the place of the new one.
+    ``after``: hooks run on each new instance once all are saved, after the nested ``after_make``.
+    ``condition``: the ``limit_choices_to`` the rows are made for (see ``Factory._limited``).
+    """
     plan = factory._plan(model)
     plain, nested, m2m, reverse = plan.split(attrs)
     if reverse:
@@ -27,7 +35,7 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
     generator = factory.model_generators.get(model) or plan.make_instance
     trusted = ()
     if generator is not None:
-        instances = [generator(factory, **plain, **(rows[i] if rows else {})) for i in range(count)]
+        instances = [factory._generated(plan, generator, {**plain, **(rows[i] if rows else {})}) for i in range(count)]
     else:
         given = set(plain).union(rows[0] if rows else ())
         prebuilt = _targets(factory, plan, count, given, nested, ctx)
@@ -35,9 +43,13 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
         for i in range(count):
             row = {**plain, **rows[i]} if rows else plain
             instance, trusted = factory._fill(
-                plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}
+                plan, row, nested, ctx, {name: made[i] for name, made in prebuilt.items()}, condition
             )
             instances.append(instance)
+    keys = plan.get_or_create if reuse is None else reuse
+    result = instances
+    if keys:
+        result, instances = _reuse(plan, instances, keys, ctx)
     if ctx.validate:
         for instance in instances:
             if ctx.using is not None:
@@ -45,7 +57,34 @@ def make_bulk(factory, model, count, attrs, ctx, rows=None):
             instance.full_clean(trusted, plan.validate_unique, plan.validate_constraints)
     _insert(plan, instances, ctx)
     _many_to_many(factory, plan, instances, nested, m2m, ctx, auto=generator is None)
-    return instances
+    hooks = (plan.after_make, *after) if plan.after_make is not None else after
+    for hook in hooks:
+        for instance in instances:
+            hook(instance, factory)
+    return result
+
+
+def _reuse(plan, instances, keys, ctx):
+    """(every row: an existing one where its keys match, else the new one; the new ones to insert, each key once)."""
+    attnames = [attname for _name, attname in keys]
+    key_of = lambda instance: tuple(getattr(instance, attname) for attname in attnames)  # noqa: E731
+    found = {}
+    manager = plan.model._base_manager.db_manager(ctx.using)
+    wanted = list(dict.fromkeys(key_of(instance) for instance in instances))
+    for start in range(0, len(wanted), 500):
+        condition = Q()
+        for key in wanted[start : start + 500]:
+            condition |= Q(**dict(zip(attnames, key)))
+        for row in manager.filter(condition).order_by("-pk"):
+            found[key_of(row)] = row  # by descending pk: the first row of a key wins, as in make_one
+    result, new = [], []
+    for instance in instances:
+        key = key_of(instance)
+        if key not in found:
+            found[key] = instance
+            new.append(instance)
+        result.append(found[key])
+    return result, new
 
 
 def _targets(factory, plan, count, given, nested, ctx):
@@ -58,7 +97,8 @@ def _targets(factory, plan, count, given, nested, ctx):
             continue
         child = factory._child_context(plan, spec, ctx)
         if child is not None:
-            prebuilt[spec.name] = make_bulk(factory, spec.target, count, dict(nested.get(spec.name, {})), child)
+            attrs, condition = factory._limited(spec, dict(nested.get(spec.name, {})))
+            prebuilt[spec.name] = make_bulk(factory, spec.target, count, attrs, child, condition=condition)
     for spec in plan.gfks:
         if {spec.name, spec.ct_field, spec.fk_field} & given or spec.hook is not None:
             continue
@@ -90,7 +130,8 @@ def _many_to_many(factory, plan, instances, nested, m2m, ctx, auto):
             continue
         else:
             counts = [spec.count() for _ in instances]
-            made = iter(make_bulk(factory, spec.target, sum(counts), dict(nested.get(spec.name, {})), child))
+            attrs, condition = factory._limited(spec, dict(nested.get(spec.name, {})))
+            made = iter(make_bulk(factory, spec.target, sum(counts), attrs, child, condition=condition))
             per_row = [[next(made) for _ in range(n)] for n in counts]
         through = spec.through._meta
         source, target = through.get_field(spec.source_name).attname, through.get_field(spec.target_name).attname

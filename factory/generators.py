@@ -51,10 +51,14 @@ DOCUMENTATION_IPV6 = int(ipaddress.IPv6Address("2001:db8::"))  # RFC 3849
 def ranged(field, factory, low, high, first):
     """The next value of ``field`` in low..high; a unique field that has used them all raises."""
     n = factory.sequence(field)
-    if n > high - low + 1 and factory.counts_per_field and factory.is_unique(field):
+    if low > high:  # the limits exclude every value: prepare* takes the lower one
+        lower, _strict, upper, _strict = factory.limits(field)
+        return factory.cannot(NoValidValueError(field, f"no value between {lower!r} and {upper!r}"), low)
+    if n > high - low + 1 and factory.counts_per_field and factory.is_unique(field) and not factory.lenient:
         raise UniqueExhaustedError(
             f"{field_label(field)} is unique and all {high - low + 1} values its column, validators "
-            f"and constraints allow are used; pass {field.name}=... or widen the range."
+            f"and constraints allow are used; pass {field.name}=... or widen the range.",
+            field,
         )
     return cycle(n, low, high, first)
 
@@ -73,6 +77,7 @@ def ordinal_range(field, factory, low, high, to_ordinal):
     Narrow the column range [low, high] (ordinals) by the field's limits.
 
     ``to_ordinal(value)`` converts a limit to a real-valued ordinal; strict limits exclude it.
+    Limits that exclude every value give low > high (``ranged`` reports it).
     """
     lower, lower_strict, upper, upper_strict = factory.limits(field)
     if lower is not None:
@@ -81,8 +86,6 @@ def ordinal_range(field, factory, low, high, to_ordinal):
     if upper is not None:
         x = to_ordinal(upper)
         high = min(high, math.ceil(x) - 1 if upper_strict else math.floor(x))
-    if low > high:
-        raise NoValidValueError(field, f"no value between {lower!r} and {upper!r}")
     return low, high
 
 
@@ -195,7 +198,10 @@ def gen_email(field, factory):
     n = factory.sequence(field)
     domain = "@example.com"
     local = fit(f"{field.name}-{n}", 0, None if high is None else max(high - len(domain), 1))
-    candidates = [fit(local + domain, low, high), fit(f"{n}@ex.io", low, high, pad="a")]
+    # Short columns: the counter in base 36 before the shortest valid domain, "x.io": distinct
+    # and valid down to 6 characters (36 values; 1,296 at 7, 46,656 at 8).
+    short = base36(n if high is None else n % 36 ** max(high - 5, 1))
+    candidates = [fit(local + domain, low, high), fit(f"{short}@x.io", low, high, pad="a")]
     return factory.first_valid(field, candidates)
 
 
@@ -206,10 +212,11 @@ def gen_url(field, factory):
     candidates = []
     if high is None or len(prefix) + len(f"{field.name}-{n}") <= high:
         candidates.append(f"{prefix}{field.name}-{n}".ljust(low, "x"))
-    # Short columns: the counter in base 36, in the path or as the host name, keeps the URL valid
-    # and distinct down to 16 characters whatever the counter (13 for small ones).
+    # Short columns: the counter in base 36 as the host name keeps the URL valid and distinct
+    # down to 11 characters (36 values; 1,296 at 12), or in the path where a minimum length asks for more.
+    host = base36(n if high is None else n % 36 ** max(high - 10, 1))
+    candidates.append(f"http://{host}.io")
     candidates.append(f"http://x.io/{base36(n)}".ljust(low, "x"))
-    candidates.append(f"http://{base36(n)}.io")
     return factory.first_valid(field, candidates)
 
 
@@ -317,7 +324,10 @@ def gen_file_path(field, factory):
     """A real path under ``field.path`` that matches ``match``, ``recursive`` and allow_files/folders."""
     choices = file_path_choices(field)
     if not choices:
-        raise NoValidValueError(field, f"no entry under {field.path!r} matches")
+        best = os.path.join(
+            field.path() if callable(field.path) else field.path, f"{field.name}-{factory.sequence(field)}"
+        )
+        return factory.cannot(NoValidValueError(field, f"no entry under {field.path!r} matches"), best)
     return choices[(factory.sequence(field) - 1) % len(choices)]
 
 

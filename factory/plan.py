@@ -11,11 +11,14 @@ from django.db import models
 from django.db.models.base import DEFERRED
 from django.db.models.fields.composite import CompositePrimaryKey
 
-from .constraints import CheckRepair, check_limits, finite_domain, unique_groups
+from .constraints import CheckRepair, _tree, check_limits, conditional_uniques, finite_domain, negation, unique_groups
+from .exceptions import FactoryError
 from .mapping import find_generator
+from .values import Derived
 
 # How a plain field gets its value when no keyword names it.
 HOOK, NULL, DEFAULT, CHOICES, GENERATE, SKIP = "hook", "null", "default", "choices", "generate", "skip"
+DERIVED = "derived"  # a get_<field> = Derived(...) hook: computed once the instance is built
 # What a foreign key does when no keyword names it.
 CREATE, CONTENT_TYPE = "create", "content_type"
 
@@ -54,7 +57,9 @@ class ValueSpec:
         self.field, self.name, self.attname = field, field.name, field.attname
         self.func = getattr(hooks, f"get_{field.name}", None)
         self.domain = finite_domain(field)
-        if self.func is not None:
+        if isinstance(self.func, Derived):
+            self.how = DERIVED
+        elif self.func is not None:
             self.how = HOOK
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             self.how = SKIP  # pre_save() sets it on every save, bulk_create included
@@ -75,14 +80,17 @@ class ValueSpec:
 
 
 class ForeignKeySpec:
-    __slots__ = ("field", "name", "attname", "target", "hook", "how", "nullable")
+    __slots__ = ("field", "name", "attname", "target", "hook", "how", "nullable", "limited")
 
     def __init__(self, field, hooks):
         self.field, self.name, self.attname = field, field.name, field.attname
         self.target = field.related_model
+        self.limited = bool(field.remote_field.limit_choices_to)
         self.hook = getattr(hooks, f"get_{field.name}", None)
         self.nullable = field.null
-        if self.hook is not None:
+        if isinstance(self.hook, Derived):
+            self.how = DERIVED
+        elif self.hook is not None:
             self.how = HOOK
         elif field.null and field.blank:
             self.how = NULL
@@ -99,11 +107,23 @@ class ForeignKeySpec:
 
 
 class ManyToManySpec:
-    __slots__ = ("field", "name", "target", "through", "auto", "source_name", "target_name", "hook", "number_of")
+    __slots__ = (
+        "field",
+        "name",
+        "target",
+        "through",
+        "auto",
+        "source_name",
+        "target_name",
+        "hook",
+        "number_of",
+        "limited",
+    )
 
     def __init__(self, field, hooks):
         self.field, self.name = field, field.name
         self.target = field.related_model
+        self.limited = bool(field.remote_field.limit_choices_to)
         self.through = field.remote_field.through
         self.auto = self.through._meta.auto_created
         # through_fields (or the only FKs) decide which through FK points at which side.
@@ -155,6 +175,11 @@ class ModelPlan:
         self.model, self.meta, self.label = model, meta, meta.label
         hooks = getattr(model, hooks_name, None)
         self.make_instance = getattr(hooks, "make_instance", None)
+        self.after_make = getattr(hooks, "after_make", None)
+        self.states = getattr(hooks, "states", None) or {}
+        self.get_or_create = self.key_names(
+            getattr(hooks, "get_or_create", ()), f"{meta.object_name}.Factory.get_or_create"
+        )
         self.gfks = [GenericForeignKeySpec(f, hooks) for f in meta.private_fields if is_generic_foreign_key(f)]
         gfk_parts = {name for spec in self.gfks for name in (spec.ct_field, spec.fk_field)}
         self.values, self.fks, self.m2ms = [], [], []
@@ -167,17 +192,46 @@ class ModelPlan:
                 self.fks.append(ForeignKeySpec(field, hooks))
             else:
                 self.values.append(ValueSpec(field, hooks, mapping))
+        # (name, attname, Derived) of the get_<field> = Derived(...) hooks, in field order.
+        self.derived = [
+            (spec.name, spec.attname, spec.func if isinstance(spec, ValueSpec) else spec.hook)
+            for spec in (*self.values, *self.fks)
+            if spec.how == DERIVED
+        ]
+        # Field positions (by name and attname): Derived values are computed in this order.
+        self.field_order = {}
+        for index, field in enumerate(meta.concrete_fields):
+            self.field_order[field.name] = self.field_order[field.attname] = index
         self.reverse = self._reverse_specs(meta)
         self.relations = {spec.name: spec for spec in (*self.fks, *self.m2ms, *self.gfks)}
         self.m2m_names = {spec.name for spec in self.m2ms}
         self.combos = self._combo_groups()
         self.checks = CheckRepair(model)
+        self.conditional = self._conditional_groups()
         self.concrete_parents = bool(meta.concrete_model._meta.parents)
         # For Model(*args): one slot per concrete field, in Django's order (see build()).
         self.init_fields = [(f.name, f.attname, f.is_relation, f) for f in meta.concrete_fields]
         self.init_keys = frozenset(key for name, attname, _rel, _f in self.init_fields for key in (name, attname))
         # full_clean() rebuilds these lists on every call; skip the steps with nothing to check.
         self.validate_unique, self.validate_constraints = _validation_steps(model)
+
+    def key_names(self, names, where):
+        """(name, attname) of each of ``names`` (fields to look existing rows up by); FactoryError names an unknown one."""
+        if isinstance(names, str):
+            names = (names,)
+        keys = []
+        for name in names:
+            try:
+                field = self.meta.get_field(name)
+            except Exception:
+                field = None
+            if field is None or not field.concrete:
+                known = ", ".join(f.name for f in self.meta.concrete_fields)
+                raise FactoryError(
+                    f"{self.label} has no field {name!r} to look existing rows up by ({where}); its fields are: {known}."
+                )
+            keys.append((field.name, field.attname))
+        return tuple(keys)
 
     @staticmethod
     def _reverse_specs(meta):
@@ -214,13 +268,35 @@ class ModelPlan:
             if isinstance(c, models.UniqueConstraint) and c.nulls_distinct is False
         }
         groups = []
-        for names in unique_groups(self.model):
-            specs = [by_name.get(name) for name in names]
+        for names in unique_groups(self.model, conditional=False):
+            group = self._combo_group(names, by_name, names in nulls_equal)
+            if group is not None:
+                groups.append(group)
+        return groups
+
+    def _combo_group(self, names, by_name, nulls_equal=False):
+        specs = [by_name.get(name) for name in names]
+        if None in specs:
+            return None
+        if any(getattr(spec, "domain", None) and spec.how in (GENERATE, CHOICES) for spec in specs):
+            left_null = () if nulls_equal else tuple(spec for spec in specs if spec.how == NULL)
+            return (("combo", self.label, names), specs, left_null)
+        return None
+
+    def _conditional_groups(self):
+        """
+        UniqueConstraints with a condition: (member specs, condition tree, its negation, the
+        combo group of its finite-domain members or None, constraint name). Rows outside the
+        condition never clash, so the factory first tries to keep a row outside it.
+        """
+        by_name = {spec.name: spec for spec in (*self.values, *self.fks)}
+        groups = []
+        for names, condition, name in conditional_uniques(self.model):
+            specs = [by_name.get(n) for n in names]
             if None in specs:
                 continue
-            if any(getattr(spec, "domain", None) and spec.how in (GENERATE, CHOICES) for spec in specs):
-                left_null = () if names in nulls_equal else tuple(spec for spec in specs if spec.how == NULL)
-                groups.append((("combo", self.label, names), specs, left_null))
+            combo = self._combo_group(names, by_name)
+            groups.append((specs, _tree(condition), negation(condition), combo, name))
         return groups
 
     def build(self, values):
@@ -267,11 +343,11 @@ class ModelPlan:
 class _GfkPart:
     """The content-type FK or object-id field of a GenericForeignKey: set through the GFK."""
 
-    __slots__ = ("field", "name", "attname", "how", "domain", "fresh", "nullable", "target", "hook", "func")
+    __slots__ = ("field", "name", "attname", "how", "domain", "fresh", "nullable", "target", "hook", "func", "limited")
 
     def __init__(self, field):
         self.field, self.name, self.attname = field, field.name, field.attname
-        self.how, self.domain, self.fresh, self.func = SKIP, None, True, None
+        self.how, self.domain, self.fresh, self.func, self.limited = SKIP, None, True, None, False
         self.nullable, self.hook = field.null, None
         self.target = field.related_model
 
@@ -285,6 +361,32 @@ def _validation_steps(model):
         for cls, names in unique_checks
     )
     return unique, any(constraints for _cls, constraints in bare.get_constraints())
+
+
+def choice_limits(field):
+    """
+    A relation's ``limit_choices_to`` as (keywords for a new target, (condition tree, text, Q)) or
+    (None, None): its exact conditions become keywords (``{"is_staff": True}``,
+    ``author__name="x"``), the whole condition is repaired on the target like a CheckConstraint.
+    """
+    limit = field.get_limit_choices_to()
+    if not limit:
+        return None, None
+    q = limit if isinstance(limit, models.Q) else models.Q(**limit)
+    attrs = {}
+    if not q.negated and (q.connector == models.Q.AND or len(q.children) == 1):
+        for child in q.children:
+            if isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
+                key = child[0].removesuffix("__exact")
+                if "__" not in key or key.rpartition("__")[2] not in _LOOKUP_NAMES:
+                    attrs[key] = child[1]  # name=value, or fk__name=value for the target's own target
+    return attrs, (_tree(q), str(limit), q)
+
+
+_LOOKUP_NAMES = frozenset(
+    "iexact gt gte lt lte in range isnull contains icontains startswith istartswith endswith iendswith regex iregex "
+    "year month day week_day date time".split()
+)
 
 
 def limits_for(field):

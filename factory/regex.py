@@ -13,8 +13,8 @@ import re
 import string
 
 try:  # Python 3.11+
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older Pythons
     import sre_constants
     import sre_parse

@@ -7,6 +7,7 @@ The defaults are safe for a developer's machine; production sets ``DEBUG=off`` a
 ``SECRET_KEY`` (the project refuses to start without one when ``DEBUG`` is off).
 """
 
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -35,6 +36,35 @@ class Env(environ.Env):
             return int(value, 8)
         except ValueError as e:
             raise ImproperlyConfigured(f"{var}={value!r} is not an octal file mode such as 0640. Fix {var}.") from e
+
+    def absolute_path(self, var, default):
+        """
+        A path that means the same wherever the process starts: empty (which would be the current
+        directory, the checkout itself) and relative values are refused.
+        """
+        value = self.str(var, default=str(default)).strip()
+        if not value:
+            raise ImproperlyConfigured(
+                f"{var} is empty, which would mean the current directory. Set {var} to an absolute path "
+                "(e.g. /srv/deliverystore), or leave it out for the default."
+            )
+        if not Path(value).is_absolute():
+            raise ImproperlyConfigured(
+                f"{var}={value!r} is relative, so it would depend on the directory the process starts in. "
+                f"Set {var} to an absolute path."
+            )
+        return Path(value)
+
+    def time_zone(self, var, default):
+        """An IANA time zone name such as Europe/Oslo."""
+        value = self.str(var, default=default)
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
+            raise ImproperlyConfigured(
+                f"{var}={value!r} is not a time zone. Set {var} to an IANA name such as UTC or Europe/Oslo."
+            ) from e
+        return value
 
     def database(self, var, default):
         try:
@@ -68,7 +98,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "project.apps.DeliverystoreAdminConfig",  # django.contrib.admin with its site (project/apps.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -132,7 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+TIME_ZONE = env.time_zone("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -157,12 +187,12 @@ X_FRAME_OPTIONS = "DENY"
 # settings that concern it as the defaults of its constructor keywords (deliveries/stores/).
 DELIVERY_STORE_BACKEND = env.str("DELIVERY_STORE_BACKEND", default="deliveries.stores.FsDeliveryStore")
 # FsDeliveryStore
-DELIVERY_STORE_ROOT = env.path("DELIVERY_STORE_ROOT", default=VAR_DIR / "deliverystore")
+DELIVERY_STORE_ROOT = env.absolute_path("DELIVERY_STORE_ROOT", default=VAR_DIR / "deliverystore")
 DELIVERY_STORE_FSYNC = env.bool("DELIVERY_STORE_FSYNC", default=True)
 DELIVERY_STORE_FILE_MODE = env.octal("DELIVERY_STORE_FILE_MODE", default="0640")
 DELIVERY_STORE_DIR_MODE = env.octal("DELIVERY_STORE_DIR_MODE", default="0750")
 # DbmDeliveryStore
-DELIVERY_STORE_DBM_FILENAME = env.path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
+DELIVERY_STORE_DBM_FILENAME = env.absolute_path("DELIVERY_STORE_DBM_FILENAME", default=VAR_DIR / "deliverystore.dbm")
 # S3DeliveryStore (AWS S3 or any S3-compatible server; see README "Running on several machines")
 DELIVERY_STORE_S3_BUCKET = env.str("DELIVERY_STORE_S3_BUCKET", default="")
 DELIVERY_STORE_S3_PREFIX = env.str("DELIVERY_STORE_S3_PREFIX", default="")
@@ -189,8 +219,42 @@ DELIVERY_STORE_PRESIGNED_EXPIRES = env.int("DELIVERY_STORE_PRESIGNED_EXPIRES", d
 # DjangoStorageDeliveryStore: the STORAGES alias that keeps the bytes, and a name prefix in it
 DELIVERY_STORE_STORAGE_ALIAS = env.str("DELIVERY_STORE_STORAGE_ALIAS", default="deliveries")
 DELIVERY_STORE_STORAGE_PREFIX = env.str("DELIVERY_STORE_STORAGE_PREFIX", default="deliveries")
+# MirroredDeliveryStore: a primary and replicas, each {"backend": dotted path, "options": {...}} (JSON);
+# MIN_COPIES copies a write needs (0: every copy); files up to VERIFY_AHEAD bytes are verified before
+# a read returns their first byte (see docs/operations-repair.md)
+DELIVERY_STORE_MIRROR_PRIMARY = env.json("DELIVERY_STORE_MIRROR_PRIMARY", default=None)
+DELIVERY_STORE_MIRROR_REPLICAS = env.json("DELIVERY_STORE_MIRROR_REPLICAS", default=None)
+DELIVERY_STORE_MIRROR_MIN_COPIES = env.int("DELIVERY_STORE_MIRROR_MIN_COPIES", default=0)
+DELIVERY_STORE_MIRROR_VERIFY_AHEAD = env.int("DELIVERY_STORE_MIRROR_VERIFY_AHEAD", default=1024 * 1024)
 # DatabaseDeliveryStore and every streaming backend: bytes per chunk
 DELIVERY_STORE_CHUNK_SIZE = env.int("DELIVERY_STORE_CHUNK_SIZE", default=1024 * 1024)
+
+# --- Hand-ins through the admin (a group's "Hand in files" page) -------------------------------
+# What one hand-in may hold: the largest file, the number of files, and their total, in bytes.
+# A file that breaks a limit is refused with a message, and then nothing of that hand-in is kept.
+DELIVERY_UPLOAD_MAX_FILE_SIZE = env.int("DELIVERY_UPLOAD_MAX_FILE_SIZE", default=1024 * 1024 * 1024)
+DELIVERY_UPLOAD_MAX_FILES = env.int("DELIVERY_UPLOAD_MAX_FILES", default=100)
+DELIVERY_UPLOAD_MAX_TOTAL_SIZE = env.int("DELIVERY_UPLOAD_MAX_TOTAL_SIZE", default=2 * 1024 * 1024 * 1024)
+# Django reads a request of at most FILE_UPLOAD_MAX_MEMORY_SIZE bytes (2.5 MB) into memory and
+# spools anything bigger to a temporary file in FILE_UPLOAD_TEMP_DIR (the system's temporary
+# directory when empty): point it at a disk with room for DELIVERY_UPLOAD_MAX_TOTAL_SIZE, not a
+# tmpfs, which would hold uploads in memory after all.
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# Django refuses a request with more files than this outright; the hand-in page names each file
+# over DELIVERY_UPLOAD_MAX_FILES itself, so Django's cap must not be lower.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, DELIVERY_UPLOAD_MAX_FILES)
+
+# --- Previews: the budget of every preview (docs/guarantees.md) ---------------------------------
+# Highlighting, image decoding, PDF drawing, notebooks and diffs run in a worker process that is
+# killed after PREVIEW_TIME_LIMIT seconds and may use at most PREVIEW_MEMORY_LIMIT bytes.
+PREVIEW_TIME_LIMIT = env.float("PREVIEW_TIME_LIMIT", default=5.0)
+PREVIEW_MEMORY_LIMIT = env.int("PREVIEW_MEMORY_LIMIT", default=512 * 1024 * 1024)
+# Decoded pixels of one image (width x height x bytes a pixel); larger images are not previewed
+PREVIEW_IMAGE_MAX_BYTES = env.int("PREVIEW_IMAGE_MAX_BYTES", default=96 * 1024 * 1024)
+# PDFs and notebooks larger than these are shown as hex; PDF pages drawn per page view
+PREVIEW_PDF_MAX_BYTES = env.int("PREVIEW_PDF_MAX_BYTES", default=64 * 1024 * 1024)
+PREVIEW_PDF_PAGES = env.int("PREVIEW_PDF_PAGES", default=3)
+PREVIEW_NOTEBOOK_MAX_BYTES = env.int("PREVIEW_NOTEBOOK_MAX_BYTES", default=16 * 1024 * 1024)
 
 # --- Background work (django.tasks) ---------------------------------------------------------------
 # Tasks are rows in the database (django-tasks-db); `manage.py db_worker` runs them, beside the web

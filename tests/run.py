@@ -1,13 +1,15 @@
 #!/usr/bin/env python
 """
-`make test`: run every test, twice: on SQLite, then on PostgreSQL 15. Arguments are passed to pytest.
+`make test`: run every test, twice: on SQLite, then on PostgreSQL. Arguments are passed to pytest.
 
 The PostgreSQL pass runs in a throwaway cluster: initdb in a temporary directory, the server on a
 Unix socket inside it (no TCP port, so parallel runs never collide), DATABASE_URL pointing at it,
 everything removed afterwards. initdb refuses to run as root, so as root the cluster belongs to
-the ``postgres`` user (``runuser -u postgres --``); a normal user runs it as itself. Without
-Debian's postgresql-15 a root run installs it with apt-get; otherwise the pass fails and says how
-to get it. TEST_DATABASES=sqlite (or postgres) runs one pass only.
+the ``postgres`` user (``runuser -u postgres --``); a normal user runs it as itself. The server is
+the newest installed major version: Debian's and Ubuntu's ``/usr/lib/postgresql/<major>/bin``,
+else whatever ``initdb`` is on PATH; the pass says which. Without any, a root run installs the
+distribution's ``postgresql`` package with apt-get; otherwise the pass fails and says how to get
+it. TEST_DATABASES=sqlite (or postgres) runs one pass only.
 
 Exits non-zero if either pass fails; "no tests collected" (5) counts as a failure, since a suite
 that runs nothing proves nothing.
@@ -22,9 +24,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PG_VERSION = "15"
-PG_BIN = f"/usr/lib/postgresql/{PG_VERSION}/bin"
-PG_PACKAGE = f"postgresql-{PG_VERSION}"
+PG_ROOT = "/usr/lib/postgresql"  # Debian and Ubuntu: one <major>/bin per installed version
+PG_PACKAGE = "postgresql"  # the distribution's default major version
 PASSES = ("sqlite", "postgres")
 
 
@@ -45,27 +46,58 @@ def _run(cmd, as_user=None, **kwargs):
     return result
 
 
+def _major(bindir):
+    """The major version of the initdb in ``bindir`` ("15", "17"), from ``initdb --version``."""
+    result = _run([os.path.join(bindir, "initdb"), "--version"])
+    words = result.stdout.split()
+    return words[-1].split(".")[0] if words else "?"
+
+
+def find_postgres():
+    """(bindir, major version) of the newest installed initdb, or None: PG_ROOT's versions, then PATH."""
+    versions = []
+    if os.path.isdir(PG_ROOT):
+        for name in os.listdir(PG_ROOT):
+            bindir = os.path.join(PG_ROOT, name, "bin")
+            if name.isdigit() and os.access(os.path.join(bindir, "initdb"), os.X_OK):
+                versions.append((int(name), bindir))
+    if versions:
+        major, bindir = max(versions)
+        return bindir, str(major)
+    on_path = shutil.which("initdb")
+    if on_path:
+        bindir = os.path.dirname(os.path.realpath(on_path))
+        return bindir, _major(bindir)
+    return None
+
+
 def ensure_postgres():
-    """Return the directory of initdb/pg_ctl, installing postgresql-15 with apt-get when root."""
-    if os.access(os.path.join(PG_BIN, "initdb"), os.X_OK):
-        return PG_BIN
+    """
+    Return (bindir, major version) of initdb/pg_ctl, the newest installed; when there is none,
+    install the distribution's ``postgresql`` with apt-get as root, else raise ClusterError.
+    """
+    found = find_postgres()
+    if found:
+        return found
     if os.geteuid() != 0:
         raise ClusterError(
-            f"{PG_BIN}/initdb not found: install Debian's {PG_PACKAGE} (sudo apt-get install {PG_PACKAGE})."
+            f"No PostgreSQL found (no {PG_ROOT}/<version>/bin/initdb, no initdb on PATH): install PostgreSQL "
+            f"(Debian, Ubuntu: sudo apt-get install {PG_PACKAGE})."
         )
     print(f"Installing {PG_PACKAGE} with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run(["apt-get", "update", "-q"], env=env)
     _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", PG_PACKAGE], env=env)
-    if not os.access(os.path.join(PG_BIN, "initdb"), os.X_OK):
-        raise ClusterError(f"apt-get installed {PG_PACKAGE} but {PG_BIN}/initdb is still missing.")
-    return PG_BIN
+    found = find_postgres()
+    if not found:
+        raise ClusterError(f"apt-get installed {PG_PACKAGE} but no initdb is to be found in {PG_ROOT} or on PATH.")
+    return found
 
 
 @contextlib.contextmanager
 def postgres_cluster():
-    """Start a throwaway cluster; yield its DATABASE_URL; stop and remove it afterwards."""
-    bindir = ensure_postgres()
+    """Start a throwaway cluster; yield (its DATABASE_URL, the major version); stop and remove it afterwards."""
+    bindir, major = ensure_postgres()
     user = "postgres" if os.geteuid() == 0 else None
     tmp = tempfile.mkdtemp(prefix="deliverystore-pg-")
     if len(tmp) > 80:
@@ -90,7 +122,7 @@ def postgres_cluster():
             raise
         started = True
         # Host = the socket directory: psycopg connects through <tmp>/.s.PGSQL.5432.
-        yield f"postgres://postgres@/{tmp}/deliverystore"
+        yield f"postgres://postgres@/{tmp}/deliverystore", major
     finally:
         if started:
             with contextlib.suppress(ClusterError):
@@ -106,9 +138,9 @@ def run_pass(name, args):
         env["DATABASE_URL"] = f"sqlite:///{os.path.join(ROOT, 'var', 'db.sqlite3')}"
         return run_pytest(args, env)
     try:
-        with postgres_cluster() as url:
+        with postgres_cluster() as (url, major):
             env["DATABASE_URL"] = url
-            print(f"PostgreSQL {PG_VERSION} throwaway cluster: {url}", flush=True)
+            print(f"PostgreSQL {major} throwaway cluster: {url}", flush=True)
             return run_pytest(args, env)
     except ClusterError as e:
         print(f"PostgreSQL pass could not run: {e}", file=sys.stderr, flush=True)

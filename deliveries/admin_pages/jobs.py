@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from ..background import start_check, start_verification
 from ..integrity import verify_many
-from ..models import BackgroundJob
+from ..models import BackgroundJob, FileMeta
+from ..verification_history import VerificationHistory
+from .views import report_outcome
 
 __all__ = ["BackgroundJobAdmin", "REFRESH_SECONDS", "start_check_view", "verify_or_start"]
 
@@ -28,20 +30,24 @@ def job_url(job):
     return reverse("admin:deliveries_backgroundjob_change", args=[job.pk])
 
 
-def verify_or_start(model_admin, request, filemetas):
+def verify_or_start(model_admin, request, filemetas, *, per_delivery=False):
     """
-    "Verify selected": up to DELIVERY_BACKGROUND_VERIFY_ABOVE files are verified in the request
-    and reported as a message; more become a background task, and the answer is its progress page.
+    "Verify selected" (of files, or of deliveries' files): up to DELIVERY_BACKGROUND_VERIFY_ABOVE
+    files are verified in the request and reported as a message; more become a background task,
+    and the answer is its progress page. Either way each outcome goes into the file's history (and,
+    with ``per_delivery``, a summary into each delivery's), in the name of the user who asked.
     """
     limit = settings.DELIVERY_BACKGROUND_VERIFY_ABOVE
-    ids = list(filemetas.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    filemetas = filemetas.prefetch_related(None).order_by("pk")  # a list's prefetches are for showing it
+    ids = list(filemetas.values_list("pk", flat=True)[: limit + 1])
     if len(ids) <= limit:
-        tally = verify_many(filemetas.model.objects.filter(pk__in=ids).order_by("pk").iterator())
-        level = messages.SUCCESS if tally.all_intact else messages.WARNING
-        model_admin.message_user(request, tally.summary(), level)
+        history = VerificationHistory(request.user, per_delivery=per_delivery)
+        report_outcome(
+            model_admin, request, verify_many(FileMeta.objects.filter(pk__in=ids).order_by("pk"), history=history)
+        )
         return None
-    ids = list(filemetas.order_by("pk").values_list("pk", flat=True))
-    job = start_verification(request.user, ids)
+    ids = list(filemetas.values_list("pk", flat=True))
+    job = start_verification(request.user, ids, per_delivery=per_delivery)
     model_admin.message_user(request, f"Verifying {len(ids):,} files in the background.", messages.INFO)
     return HttpResponseRedirect(job_url(job))
 

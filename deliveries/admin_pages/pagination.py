@@ -13,10 +13,11 @@ start from the small joined tables and sort every matching row before returning 
 Searches, filters and the date hierarchy narrow a list to what a person can page through.
 """
 
-from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+from .bounds import BoundedChangeList
 
 __all__ = ["LargeTableChangeList", "LargeTablePaginator"]
 
@@ -68,9 +69,9 @@ class LargeTablePaginator(Paginator):
         return sorted(by_key, key=lambda obj: position[obj.pk])
 
 
-class LargeTableChangeList(ChangeList):
+class LargeTableChangeList(BoundedChangeList):
     """
-    A ChangeList that fetches every list through its LargeTablePaginator, also a list that fits
+    A ChangeList (with a bounded date hierarchy) that fetches every list through its LargeTablePaginator, also a list that fits
     on one page or "show all" (Django's ChangeList then runs the plain query, joins and all).
     """
 

@@ -3,11 +3,13 @@ The admin's extra views: everything that shows stored bytes (download, preview, 
 thumbnail, the delivery's zip, the comparison of two deliveries) and "verify now".
 
 Each view is mounted by a ModelAdmin (deliveries/admin.py) through ``admin_site.admin_view``, so
-anonymous users and inactive or non-staff users are sent to the login page. Every view then
-requires the view (or change) permission on FileMeta and answers 403 without it. Missing or
-unreadable bytes give a clear page, never a server error.
+anonymous users and inactive or non-staff users are sent to the login page. Who may see which
+bytes is ``deliveries.access``'s to say: a user who may see no bytes at all, or not the object's
+model, gets a 403; an object outside what the user sees (another group's, for an examiner) a 404,
+as one that does not exist. Missing or unreadable bytes give a clear page, never a server error.
 """
 
+import functools
 import logging
 
 from django.contrib import messages
@@ -19,29 +21,23 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from ..integrity import Outcome, failure_reason, verify_filemeta
+from .. import access
+from ..integrity import failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
 from ..serving.headers import untrusted_bytes
 from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
+from ..verification_history import verification_message
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "can_view_bytes"]
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome"]
 
 
-def can_view_bytes(user):
-    """May ``user`` see stored bytes? Active staff with the view or change permission on FileMeta."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.has_perm("deliveries.view_filemeta") or user.has_perm("deliveries.change_filemeta"))
-    )
-
-
-def _require_bytes_permission(request):
-    if not can_view_bytes(request.user):
-        raise PermissionDenied("Seeing delivered bytes needs the view permission on files.")
+def report_outcome(model_admin, request, tally):
+    """Tell the user how a verification of many files went, as an admin message of the right level."""
+    level = messages.SUCCESS if tally.all_intact else messages.WARNING
+    model_admin.message_user(request, tally.summary(), level)
 
 
 def _unavailable(request, model_admin, obj, reason, status):
@@ -76,16 +72,22 @@ class BytesViewsMixin:
     """What every byte view of a ModelAdmin starts with."""
 
     def has_verify_permission(self, request):
-        """The "verify" action permission: reading files' bytes needs the file permission too."""
-        return can_view_bytes(request.user) and self.has_view_or_change_permission(request)
+        """The "verify" action permission: reading files' bytes needs access to bytes too (the rows are the user's own)."""
+        return access.may_see_bytes(request.user) and self.has_view_or_change_permission(request)
 
     def get_object_showing_bytes(self, request, object_id):
-        """The object, after the checks every byte view makes: permission on files, then on it (403 or 404)."""
-        _require_bytes_permission(request)
-        obj = self.get_object(request, unquote(object_id))
+        """
+        The object, after the checks every byte view makes: may the user see bytes at all, and
+        this model (403)? Is the object among what they see (404)? Its bytes too (403)?
+        """
+        if not access.may_see_bytes(request.user):
+            raise PermissionDenied("Seeing delivered bytes needs the view permission on files, or examining the group.")
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))  # get_queryset holds only what the user sees
         if obj is None:
             raise Http404(f"No {self.opts.verbose_name} with id {object_id!r}.")
-        if not self.has_view_or_change_permission(request, obj):
+        if not access.can_see_bytes(request.user, obj):
             raise PermissionDenied
         return obj
 
@@ -100,7 +102,8 @@ class FileMetaViews(BytesViewsMixin):
         a short-lived presigned URL, after the same checks.
         """
         filemeta = self.get_object_showing_bytes(request, object_id)
-        if filemeta.status == FileMeta.Status.CORRUPT and "anyway" not in request.GET:
+        corrupt = filemeta.status == FileMeta.Status.CORRUPT
+        if corrupt and "anyway" not in request.GET:
             return _unavailable(
                 request,
                 self,
@@ -111,7 +114,8 @@ class FileMetaViews(BytesViewsMixin):
             )
         try:
             redirect = downloads.presigned_redirect(request, filemeta, downloads.PresignedDownloads.from_settings())
-            return redirect or downloads.download_response(request, filemeta)
+            # "anyway": what the store holds, however long, never passed off as the recorded bytes.
+            return redirect or downloads.download_response(request, filemeta, as_stored=corrupt)
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except OSError as e:
@@ -143,7 +147,9 @@ class FileMetaViews(BytesViewsMixin):
             "download_url": reverse("admin:deliveries_filemeta_download", args=[filemeta.pk]),
         }
         try:
-            context["preview"] = previews.build_preview(filemeta, mode=mode, offset=request.GET.get("offset", 0))
+            context["preview"] = previews.build_preview(
+                filemeta, mode=mode, offset=request.GET.get("offset", 0), page=request.GET.get("page", 1)
+            )
         except DeliveryStoreFileNotFound:
             context["preview_error"] = _missing_reason(filemeta)
         except OSError as e:
@@ -154,8 +160,18 @@ class FileMetaViews(BytesViewsMixin):
     def preview_image_view(self, request, object_id):
         """A PNG thumbnail of a raster image, re-encoded under a pixel cap; inline but sandboxed."""
         filemeta = self.get_object_showing_bytes(request, object_id)
+        return self._png_response(request, filemeta, previews.image_thumbnail, f"{filemeta.filename}.preview.png")
+
+    def preview_page_view(self, request, object_id, number):
+        """A PNG of page ``number`` of a PDF (or image ``number`` of a notebook), drawn in the preview's sandbox."""
+        filemeta = self.get_object_showing_bytes(request, object_id)
+        draw = functools.partial(previews.page_image, number=number)
+        return self._png_response(request, filemeta, draw, f"{filemeta.filename}.page-{number}.png")
+
+    def _png_response(self, request, filemeta, draw, name):
+        """The PNG ``draw(filemeta)`` makes, inline with the untrusted-bytes headers; or a page saying why not."""
         try:
-            png = previews.image_thumbnail(filemeta)
+            png = draw(filemeta)
         except DeliveryStoreFileNotFound:
             return _unavailable(request, self, filemeta, _missing_reason(filemeta), 404)
         except previews.ImagePreviewError as e:
@@ -163,7 +179,7 @@ class FileMetaViews(BytesViewsMixin):
         except OSError as e:
             return _store_failed(request, self, filemeta, e)
         response = untrusted_bytes(HttpResponse(png, content_type="image/png"))
-        response["Content-Disposition"] = content_disposition_header(False, f"{filemeta.filename}.preview.png")
+        response["Content-Disposition"] = content_disposition_header(False, name)
         return response
 
     def verify_view(self, request, object_id):
@@ -173,17 +189,10 @@ class FileMetaViews(BytesViewsMixin):
         """
         filemeta = self.get_object_showing_bytes(request, object_id)
         result = verify_filemeta(filemeta)
-        if result.ok:
-            text, level = f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
-        elif result.outcome == Outcome.UNREADABLE:
-            text = (
-                f"Could not verify {filemeta.filename}: {result.describe()}. Its recorded status "
-                f"({filemeta.get_status_display()}) is unchanged; verify it again later."
-            )
-            level = messages.WARNING
-        else:
-            text, level = f"Verified {filemeta.filename}: {result.describe()}.", messages.ERROR
+        text, level = verification_message(filemeta, result)
         self.message_user(request, text, level)
+        if result.status is not None:  # an unreadable file keeps its status: nothing changed, nothing to log
+            self.log_change(request, filemeta, text)
         return HttpResponseRedirect(reverse("admin:deliveries_filemeta_change", args=[filemeta.pk]))
 
     def byte_urls(self):
@@ -203,6 +212,11 @@ class FileMetaViews(BytesViewsMixin):
                 wrap(require_GET(self.preview_image_view), cacheable=True),
                 name="deliveries_filemeta_preview_image",
             ),
+            path(
+                "<path:object_id>/preview/page/<int:number>/",
+                wrap(require_GET(self.preview_page_view), cacheable=True),
+                name="deliveries_filemeta_preview_page",
+            ),
             path("<path:object_id>/verify/", wrap(require_POST(self.verify_view)), name="deliveries_filemeta_verify"),
         ]
 
@@ -210,15 +224,39 @@ class FileMetaViews(BytesViewsMixin):
 class DeliveryViews(BytesViewsMixin):
     """The zip of a delivery and its comparison with the previous one; mixed into DeliveryAdmin."""
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The delivery's page links to its zip and comparison for those who may see its bytes."""
+        extra_context = dict(extra_context or {})
+        delivery = self.get_object(request, unquote(object_id))
+        extra_context["can_view_bytes"] = delivery is not None and access.can_see_bytes(request.user, delivery)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def zip_view(self, request, object_id):
-        """All files of the delivery as one zip, streamed; a clear page if any bytes are missing."""
+        """
+        All files of the delivery as one zip, streamed; a clear page if any bytes are missing, and,
+        as for one file's download, a page first if the last verification found any corrupt
+        (``?anyway=1`` zips what the store holds).
+        """
         delivery = self.get_object_showing_bytes(request, object_id)
         store = FileMeta.deliverystore
         members = zipstream.delivery_members(delivery)
+        corrupt = [m for m in members if m.filemeta.status == FileMeta.Status.CORRUPT]
         try:
             missing = [m.filemeta for m in members if not store.exists(m.filemeta)]
+            if corrupt and "anyway" in request.GET and not missing:
+                for member in corrupt:  # what the store holds now, however long
+                    member.size = store.size(member.filemeta)
         except OSError as e:
             return _store_failed(request, self, delivery, e)
+        if corrupt and "anyway" not in request.GET:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": delivery,
+                "title": f"Files of {delivery} are corrupt",
+                "corrupt": [m.filemeta for m in corrupt],
+            }
+            return TemplateResponse(request, "admin/deliveries/delivery/zip_corrupt.html", context, status=409)
         if missing:
             context = {
                 **self.admin_site.each_context(request),

@@ -57,12 +57,20 @@ def _send(job, task):
     job.task_id = str(result.id)
 
 
-def start_verification(user, filemeta_ids):
-    """Enqueue the verification of the FileMetas ``filemeta_ids``; return its BackgroundJob."""
+def start_verification(user, filemeta_ids, per_delivery=False):
+    """
+    Enqueue the verification of the FileMetas ``filemeta_ids`` (their outcomes go into their
+    histories in ``user``'s name; with ``per_delivery`` a summary into each delivery's too);
+    return its BackgroundJob.
+    """
     from .tasks import verify_files_task
 
     job = BackgroundJob(
-        kind=BackgroundJob.Kind.VERIFY, requested_by=user, filemetas=list(filemeta_ids), total=len(filemeta_ids)
+        kind=BackgroundJob.Kind.VERIFY,
+        requested_by=user,
+        filemetas=list(filemeta_ids),
+        total=len(filemeta_ids),
+        per_delivery=per_delivery,
     )
     return _enqueue(job, verify_files_task)
 

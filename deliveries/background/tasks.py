@@ -14,6 +14,7 @@ from django.utils import timezone
 from .. import health
 from ..integrity import verify_many
 from ..models import BackgroundJob, FileMeta
+from ..verification_history import VerificationHistory
 from .jobs import JobProgress
 
 __all__ = ["check_store_task", "verify_files_task"]
@@ -48,11 +49,14 @@ def _finish(job, *, ok, outcome, failed=False, check_run=None):
 
 @task
 def verify_files_task(job_id):
-    """Verify the job's files through the one loop "Verify selected" uses; return the tally's counts."""
+    """Verify the job's files through the one loop "Verify selected" uses, history included; return the tally's counts."""
     with _running(job_id) as job:
         ids = job.filemetas
         bar = JobProgress(job, total=len(ids))
-        tally = verify_many(_files(ids), bar=bar)
+        # Into the files' histories as in the request, in the name of who asked (none if since deleted).
+        user = job.requested_by
+        history = VerificationHistory(user, per_delivery=job.per_delivery) if user is not None else None
+        tally = verify_many(_files(ids), bar=bar, history=history)
         bar.close()
         _finish(job, ok=tally.all_intact, outcome=tally.summary())
         BackgroundJob.objects.filter(pk=job.pk).update(filemetas=[])  # done with: the outcome says what was found

@@ -1,5 +1,6 @@
 """The runs: the probe, and the light pass over the listing and the rows (with the deep pass on top)."""
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -10,7 +11,9 @@ from django.utils import timezone
 
 from ..models import FileMeta
 from ..operations.progress import no_progress
+from ..stores.healing import is_quarantine_key
 from .deep import Hasher
+from .naming import name_problems
 from .records import record_statuses
 from .report import DEFAULT_MIN_AGE, LEFTOVER_CODES, CheckReport, CheckUnavailable, Code, Problem, filemeta_id
 
@@ -27,11 +30,13 @@ def _old_enough(modified, now, min_age):
     return modified is None or now - modified >= min_age
 
 
-def _list_store(store, shard):
+def _list_store(store, shard, require_marker=True):
     """
     One pass over the listing and the leftovers. CheckUnavailable when the store cannot be listed,
     or when the listing proves nothing: the place the store writes to is not there (a wrong
-    setting), so every recorded file would look missing.
+    setting), or holds no store marker while files are recorded (an unmounted disk, another
+    directory or bucket), so every recorded file would look missing. ``require_marker=False``
+    is for adopting a store from before markers.
     """
     try:
         objects = {obj.key: obj for obj in store.iter_objects() if shard is None or shard.owns(obj.key)}
@@ -49,7 +54,22 @@ def _list_store(store, shard):
                 f"Cannot check {store.describe()}: its {facts.kind} does not exist, yet files are recorded "
                 f"(is {facts.setting or 'its configuration'} right?)."
             )
+    if require_marker and _read_marker(store) is None and FileMeta.objects.exists():
+        raise CheckUnavailable(
+            f"Cannot check {store.describe()}: it holds no store marker, yet files are recorded. Is it the right "
+            f"store (not an unmounted disk, another directory or an empty bucket; is "
+            f"{facts.setting or 'its configuration'} right)? If it is, `manage.py checkstore --adopt` checks that "
+            "its files are there and marks it."
+        )
     return objects, leftovers
+
+
+def _read_marker(store):
+    try:
+        return store.read_marker()
+    except Exception as e:
+        logger.debug("Reading the marker of %s failed", store.describe(), exc_info=True)
+        raise CheckUnavailable(f"Cannot read the marker of {store.describe()}: {type(e).__name__}: {e}") from e
 
 
 def _rows(shard, since=None):
@@ -129,6 +149,7 @@ def check_store(
     fail_on_orphans=False,
     update_status=False,
     progress=no_progress,
+    require_marker=True,
 ):
     """
     Check ``store`` against the FileMeta rows at ``level`` (probe, light or deep) and return a
@@ -137,7 +158,8 @@ def check_store(
     FileMeta uses), record what was found on the rows: ``missing``, ``corrupt`` (size or
     SHA-256), and after a deep check ``intact``, with ``verified_at``. ``progress(total=, unit=,
     desc=)`` returns an object with ``update(n)`` and ``close()``. Raises CheckUnavailable when the
-    store cannot be listed or written at all.
+    store cannot be listed or written at all, or (unless ``require_marker`` is False) lacks its
+    marker while files are recorded.
     """
     options = {"jobs": jobs, "shard": str(shard) if shard else None, "since": since.isoformat() if since else None}
     report = CheckReport(level, store.describe(), backend, options, fail_on_orphans=fail_on_orphans)
@@ -146,17 +168,43 @@ def check_store(
     if level == "probe":
         report.problems = probe(store)
     else:
-        _check_rows(store, report, level == "deep", jobs, shard, since, min_age, progress)
+        _check_copies(store, report, level == "deep", jobs, shard, since, min_age, progress, require_marker)
         if update_status:
             record_statuses(report)
+        report.problems = name_problems(report.problems)
     report.seconds = time.perf_counter() - clock
     report.finished = timezone.now()
     return report
 
 
-def _check_rows(store, report, deep, jobs, shard, since, min_age, progress):
+def _check_copies(store, report, deep, jobs, shard, since, min_age, progress, require_marker=True):
+    """
+    Check every copy of ``store`` on its own (one, unless it keeps several): problems name their
+    copy, and a file counts as intact when a deep check read at least one copy back whole.
+    """
+    copies = store.copies()
+    report.copies = [copy.name for copy in copies]
+    if len(copies) == 1:
+        _check_rows(copies[0].store, report, deep, jobs, shard, since, min_age, progress, require_marker)
+        return
+    intact = set()
+    for copy in copies:
+        part = CheckReport(report.level, copy.store.describe(), report.backend)
+        _check_rows(copy.store, part, deep, jobs, shard, since, min_age, progress, require_marker)
+        report.files = part.files
+        report.objects += part.objects
+        report.bytes_read += part.bytes_read
+        report.in_flight += part.in_flight
+        report.quarantined += part.quarantined
+        report.problems.extend(dataclasses.replace(p, copy=copy.name) for p in part.problems)
+        report.intact_copies[copy.name] = part.intact
+        intact.update(part.intact)
+    report.intact = sorted(intact)
+
+
+def _check_rows(store, report, deep, jobs, shard, since, min_age, progress, require_marker=True):
     now = timezone.now()
-    objects, leftovers = _list_store(store, shard)
+    objects, leftovers = _list_store(store, shard, require_marker)
     report.objects = len(objects)
     rows = _rows(shard)
     checked = rows if since is None else rows.filter(created__gte=since)
@@ -198,6 +246,9 @@ def _check_rows(store, report, deep, jobs, shard, since, min_age, progress):
             hasher.finish()
         bar.close()
     report.problems.extend(_confirm_missing(store, missing))
+    for key in [key for key in objects if is_quarantine_key(key)]:
+        del objects[key]  # damaged bytes a repair kept aside: counted, never an orphan to delete
+        report.quarantined += 1
     for obj in _confirm_orphans(objects):
         if since is not None and obj.modified is not None and obj.modified < since:
             continue
@@ -211,3 +262,19 @@ def _check_rows(store, report, deep, jobs, shard, since, min_age, progress):
             report.in_flight += 1
         else:
             report.problems.append(Problem(code, leftover.name, None, f"{leftover.kind}, {leftover.size} bytes"))
+
+
+def adopt(store, progress=no_progress):
+    """
+    Mark ``store`` as the store of the recorded files, after a light check (without the marker)
+    finds every one of them there at its recorded size. Returns ``(report, marker)``: the marker
+    written, the one the store had already, or None when the check found errors (nothing is
+    written then). Orphans do not stand in the way: they waste space but lose nothing.
+    """
+    existing = store.read_marker()
+    report = check_store(store, level="light", progress=progress, require_marker=False)
+    if existing is not None:
+        return report, existing
+    if any(not problem.code.is_orphan for problem in report.problems):
+        return report, None
+    return report, store.write_marker()

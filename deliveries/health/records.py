@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from ..exit_status import ExitStatus
-from ..models import FileMeta, StoreCheckRun
+from ..models import FileMeta, MissingCopy, StoreCheckRun
 from .report import Code
 
 STATUS_OF = {
@@ -13,16 +13,46 @@ STATUS_OF = {
 }  # UNREADABLE may be a passing I/O error: the row keeps its status
 
 
+def file_statuses(report):
+    """
+    {FileMeta id: status} for the files ``report`` can speak for. A file is intact when a deep
+    check read one of its copies back whole; missing or corrupt only when every copy has such a
+    problem (corrupt if any holds wrong bytes). Damage to some copies of a store that keeps
+    several is a problem of the check (exit 1, mended by ``--repair``), not lost bytes. A read
+    that failed (UNREADABLE) never changes a status.
+    """
+    statuses = dict.fromkeys(report.intact, FileMeta.Status.INTACT)
+    found = {}
+    for problem in report.problems:
+        if problem.filemeta is not None and problem.code in STATUS_OF:
+            found.setdefault(problem.filemeta, {})[problem.copy] = STATUS_OF[problem.code]
+    for pk, by_copy in found.items():
+        if pk not in statuses and len(by_copy) == len(report.copies):
+            worst = FileMeta.Status.CORRUPT if FileMeta.Status.CORRUPT in by_copy.values() else FileMeta.Status.MISSING
+            statuses[pk] = worst
+    return statuses
+
+
 def record_statuses(report, batch=1000):
     """Set ``status`` and ``verified_at`` on the rows ``report`` found missing, corrupt or intact."""
     now = timezone.now()
-    by_status = {FileMeta.Status.INTACT: list(report.intact)}
-    for problem in report.problems:
-        if problem.filemeta is not None and problem.code in STATUS_OF:
-            by_status.setdefault(STATUS_OF[problem.code], []).append(problem.filemeta)
+    by_status = {}
+    for pk, status in file_statuses(report).items():
+        by_status.setdefault(status, []).append(pk)
     for status, pks in by_status.items():
         for i in range(0, len(pks), batch):
             FileMeta.objects.filter(pk__in=pks[i : i + batch]).update(status=status, verified_at=now)
+    clear_missing_copies(report)
+
+
+def clear_missing_copies(report, batch=900):
+    """Forget the missing copies (MissingCopy) a deep check of a store with several copies found intact."""
+    if not report.intact_copies or not MissingCopy.objects.exists():
+        return
+    for copy, pks in report.intact_copies.items():
+        keys = [str(pk) for pk in pks]
+        for i in range(0, len(keys), batch):
+            MissingCopy.objects.filter(copy=copy, key__in=keys[i : i + batch]).delete()
 
 
 def record_run(report):

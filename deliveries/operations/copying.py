@@ -4,8 +4,8 @@ Copy the bytes of every FileMeta from one DeliveryStore into another (``manage.p
 The source is only ever read. Each file is streamed through a SHA-256 on its way out (bytes that
 no longer match their FileMeta are not copied at all) and read back from the target on arrival
 through the one verification (``deliveries.integrity.verify``): a copy that is not intact is
-removed from the target and reported. A file the target already holds intact is skipped, so an
-interrupted run resumes where it stopped. Files are copied by ``jobs`` threads; the rows are read by the calling thread, and a
+removed from the target and reported. A file the target already holds intact (in every copy, for
+a mirrored target) is skipped, so an interrupted run resumes where it stopped. Files are copied by ``jobs`` threads; the rows are read by the calling thread, and a
 database-backed store's connections in a worker thread are closed after each file.
 """
 
@@ -87,14 +87,14 @@ def copy_one(source, target, filemeta, dry_run=False):
 
     try:
         present = _verify_copy(target, filemeta)
-        if present.ok:
+        if present.ok and not present.lacking:
             return SKIPPED
         if present.outcome == Outcome.UNREADABLE:
             return failure(f"could not read the target's copy: {present.detail}")
         if dry_run:
             return WOULD_COPY if source.exists(filemeta) else failure("missing in the source")
-        if present.outcome == Outcome.CORRUPT:
-            target.remove(filemeta)  # a create-only target would refuse a rewrite
+        if present.outcome == Outcome.CORRUPT or present.lacking:
+            target.remove(filemeta)  # a create-only target would refuse a rewrite; a mirror rewrites every copy
         _stream(source, target, filemeta)
     except DeliveryStoreFileNotFound:
         return failure("missing in the source")
@@ -103,9 +103,11 @@ def copy_one(source, target, filemeta, dry_run=False):
     except Exception as e:  # one file's trouble (a network error, a full disk) must not stop the others
         return failure(f"{type(e).__name__}: {e}")
     arrived = _verify_copy(target, filemeta)
-    if arrived.ok:
+    if arrived.ok and not arrived.lacking:
         return COPIED
-    if arrived.outcome == Outcome.UNREADABLE:
+    if arrived.ok:  # a mirrored target: intact in some of its copies only
+        reason = f"the copy did not arrive whole in {', '.join(arrived.lacking)}; removed"
+    elif arrived.outcome == Outcome.UNREADABLE:
         reason = f"could not read the copy back: {arrived.detail}"
     elif arrived.outcome == Outcome.MISSING:
         reason = "the copy was not in the target when read back"

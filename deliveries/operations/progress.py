@@ -12,6 +12,10 @@ def progress_factory(enabled):
     """
 
     def progress(total=None, unit="it", desc=None):
+        if not enabled:
+            # No tqdm at all: even a disabled one starts tqdm's monitor thread, which then lives
+            # on in the process (and makes a later fork() of it unsafe).
+            return _SilentBar()
         from tqdm import tqdm
 
         return tqdm(
@@ -26,6 +30,18 @@ def progress_factory(enabled):
         )
 
     return progress
+
+
+class _SilentBar:
+    """What a disabled tqdm bar offers, without tqdm."""
+
+    disable = True
+
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
 
 
 no_progress = progress_factory(False)  # a bar that shows nothing

@@ -1,10 +1,13 @@
 """
 Seed data through the project's generic factory (``factory/``): the logic of ``manage.py seedfactory``.
 
-* ``seed_demo(size, seed)``: a realistic demo: subjects, periods, assignments, groups with
-  candidates and examiners, deliveries spread over each assignment's weeks, and the files
-  students hand in (source code, text, PDFs, images, zips) written through the DeliveryStore
-  with their real size and SHA-256. Rows go in with the factory's bulk mode, level by level,
+* ``seed_demo(size, seed)``: a realistic demo: subjects, periods, assignments with deadlines
+  (the last of each period an anonymous exam, its students known by candidate ids), groups with
+  candidates, examiners (staff who may log in; some examine several groups, some groups have
+  two) and now and then an extension, deliveries spread over each assignment's weeks, most on
+  time and some late, a few groups that hand in nothing, and the files students hand in
+  (source code, text, PDFs, images, zips) written through the DeliveryStore with their real
+  size and SHA-256. Rows go in with the factory's bulk mode, level by level,
   each row's planned values handed to the factory through a model generator; the bytes come
   from a small pool of generated contents (``demo_contents``), so a large demo is bounded by
   writing files, not by making them.
@@ -12,16 +15,19 @@ Seed data through the project's generic factory (``factory/``): the logic of ``m
 
 Every value is drawn from the factory's seeded random and dates from a fixed calendar (the
 2026 academic year), never from the clock: the same seed gives the same rows and bytes on
-every run. A failure leaves nothing: the rows are in one transaction, and bytes already
+every run (the examiners' password too, when it is given; a generated one differs per run). A failure leaves nothing: the rows are in one transaction, and bytes already
 written are removed when it rolls back.
 """
 
 import logging
+import secrets
+import string
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from factory import Factory
@@ -46,7 +52,7 @@ __all__ = [
 ]
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"  # marks the demo's users, so --flush removes only those
-DEMO_PASSWORD = "!demo-user-no-login"  # an unusable password hash: demo users cannot log in
+DEMO_PASSWORD = "!demo-user-no-login"  # an unusable password hash: demo students cannot log in
 TERMS = (  # (short name, long name, start, end): the fixed calendar every demo date comes from
     ("h2026", "Autumn 2026", datetime(2026, 8, 17, tzinfo=UTC), datetime(2026, 12, 18, tzinfo=UTC)),
     ("v2026", "Spring 2026", datetime(2026, 1, 12, tzinfo=UTC), datetime(2026, 6, 19, tzinfo=UTC)),
@@ -91,11 +97,18 @@ class DemoSize:
     deliveries: tuple  # (min, max) per group
     files: tuple  # (min, max) per delivery
     variants: int  # contents made per kind
+    silent: float = 0.0  # share of groups that hand in nothing
 
+
+#: How groups behave: the share with an extension, and with a last delivery after their deadline.
+EXTENDED = 0.1
+LATE = 0.15
+SECOND_EXAMINER = 0.2
+LATE_BY = ((timedelta(minutes=1), 59), (timedelta(hours=1), 23), (timedelta(days=1), 3))  # (unit, at most)
 
 SIZES = {
-    "small": DemoSize(2, 1, 2, 4, 12, 3, (1, 2), (1, 2), (2, 4), 3),
-    "medium": DemoSize(4, 2, 4, 40, 300, 12, (1, 3), (1, 3), (2, 5), 12),
+    "small": DemoSize(2, 1, 2, 4, 12, 3, (1, 2), (1, 2), (2, 4), 3, silent=0.15),
+    "medium": DemoSize(4, 2, 4, 40, 300, 12, (1, 3), (1, 3), (2, 5), 12, silent=0.05),
     # 10 x 2 x 5 x 100 = 10,000 groups x 2 deliveries x at least 5 files: >= 100,000 files.
     "large": DemoSize(10, 2, 5, 100, 2000, 40, (1, 3), (2, 2), (5, 6), 32),
 }
@@ -111,6 +124,8 @@ class SeedReport:
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    examiners: list = field(default_factory=list)  # usernames of the examiners, who may log in
+    examiner_password: str = ""  # their password: given, or generated for this run (print it once)
 
     def line(self):
         parts = ", ".join(f"{n:,} {label}" for label, n in self.counts.items())
@@ -173,7 +188,8 @@ class _DemoPlan:
         self.suffix = "" if batch == 1 else f"-b{batch}"
         self._usernames = set()
 
-    def users(self, count):
+    def users(self, count, *, staff=False, password=DEMO_PASSWORD):
+        """User rows with names; ``staff`` for examiners, with ``password`` (an encoded hash)."""
         rows, seen = [], self._usernames
         for _ in range(count):
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
@@ -187,10 +203,10 @@ class _DemoPlan:
                     "username": username,
                     "first_name": first,
                     "last_name": last,
-                    "password": DEMO_PASSWORD,
+                    "password": password,
                     "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
                     "date_joined": TERMS[1][2] - timedelta(days=30),
-                    "is_staff": False,
+                    "is_staff": staff,
                     "is_active": True,
                 }
             )
@@ -216,21 +232,30 @@ class _DemoPlan:
             for a in range(1, self.size.assignments + 1):
                 published = period.start_time + timedelta(weeks=step * (a - 1), hours=self.rng.randint(8, 14))
                 deadline = published + timedelta(weeks=step, hours=self.rng.randint(0, 12))
+                exam = a == self.size.assignments  # the last of the period: an anonymous exam
                 rows.append(
                     {
                         "period": period,
-                        "short_name": f"oblig{a}",
-                        "long_name": f"Obligatory assignment {a}",
+                        "short_name": "exam" if exam else f"oblig{a}",
+                        "long_name": "Final exam (anonymous)" if exam else f"Obligatory assignment {a}",
                         "publishing_time": published,
                         "first_deadline": deadline,
+                        "anonymous": exam,
                     }
                 )
         return rows
 
+    def some(self, count, share):
+        """``share`` of ``count`` indices, drawn at random; at least one when ``share`` is not zero."""
+        wanted = min(count, max(1, round(share * count))) if share else 0
+        return set(self.rng.sample(range(count), wanted))
+
     def groups(self, assignments, students):
-        """Group rows, and per group its candidates, its examiner and its delivery count."""
+        """Group rows (some with an extension, some that hand in nothing), and per group its students."""
         rows, members = [], []
         cohort_size = min(len(students), self.size.groups * self.size.members[1])
+        total = len(assignments) * self.size.groups
+        extended, silent = self.some(total, EXTENDED), self.some(total, self.size.silent)
         for assignment in assignments:
             cohort = self.rng.sample(students, cohort_size)
             taken = 0
@@ -238,29 +263,71 @@ class _DemoPlan:
                 n = self.rng.randint(*self.size.members)
                 group_students = cohort[taken : taken + n] or [cohort[(g - 1) % len(cohort)]]
                 taken += n
+                index = len(rows)
+                extension = None
+                if index in extended:
+                    extension = assignment.first_deadline + timedelta(days=self.rng.randint(1, 7))
                 rows.append(
                     {
                         "assignment": assignment,
                         "name": f"group {g}",
-                        "last_delivery_number": self.rng.randint(*self.size.deliveries),
+                        "deadline": extension,
+                        "last_delivery_number": 0 if index in silent else self.rng.randint(*self.size.deliveries),
                     }
                 )
                 members.append(group_students)
         return rows, members
 
-    def deliveries(self, groups, members):
-        rows = []
+    def candidates(self, groups, members):
+        """Candidate rows; on an anonymous assignment each gets a candidate id, unique in it."""
+        rows, numbers = [], {}
         for group, students in zip(groups, members):
             assignment = group.assignment
-            span = (assignment.first_deadline - assignment.publishing_time).total_seconds()
-            offsets = sorted(self.rng.uniform(0.2, 1.05) * span for _ in range(group.last_delivery_number))
-            for number, offset in enumerate(offsets, 1):
+            if assignment.anonymous and assignment.pk not in numbers:
+                most = self.size.groups * self.size.members[1]  # candidates one assignment can have
+                numbers[assignment.pk] = iter(self.rng.sample(range(10000, 100000), most))
+            for student in students:
+                candidate_id = f"C{next(numbers[assignment.pk])}" if assignment.anonymous else ""
+                rows.append({"assignment_group": group, "user": student, "candidate_id": candidate_id})
+        return rows
+
+    def examiner_links(self, groups, examiners):
+        """One examiner per group, some two: every examiner examines several groups."""
+        rows = []
+        doubled = self.some(len(groups), SECOND_EXAMINER)
+        for index, group in enumerate(groups):
+            chosen = self.rng.sample(examiners, 2 if index in doubled else 1)
+            rows.extend({"assignmentgroup": group, "user": examiner} for examiner in chosen)
+        return rows
+
+    def deliveries(self, groups, members):
+        """
+        Each group's deliveries, spread over the assignment's weeks before the group's deadline
+        (its extension or the assignment's); in about one group of seven the last one comes late,
+        by minutes, hours or days.
+        """
+        rows = []
+        delivering = [index for index, group in enumerate(groups) if group.last_delivery_number]
+        late = {delivering[i] for i in self.some(len(delivering), LATE)}
+        for index, (group, students) in enumerate(zip(groups, members)):
+            assignment = group.assignment
+            deadline = group.deadline or assignment.first_deadline
+            span = (deadline - assignment.publishing_time).total_seconds()
+            count = group.last_delivery_number
+            times = sorted(
+                assignment.publishing_time + timedelta(seconds=int(self.rng.uniform(0.2, 0.98) * span))
+                for _ in range(count)
+            )
+            if count and index in late:
+                unit, most = self.rng.choice(LATE_BY)
+                times[-1] = deadline + timedelta(seconds=int(unit.total_seconds() * self.rng.uniform(1, most)))
+            for number, moment in enumerate(times, 1):
                 rows.append(
                     {
                         "assignment_group": group,
                         "number": number,
                         "delivered_by": self.rng.choice(students),
-                        "time_of_delivery": assignment.publishing_time + timedelta(seconds=int(offset)),
+                        "time_of_delivery": moment,
                         "successful": True,
                     }
                 )
@@ -324,11 +391,15 @@ def _next_batch():
     return batch
 
 
-def seed_demo(size="small", seed=0, *, append=False, progress=no_progress):
+def seed_demo(size="small", seed=0, *, append=False, progress=no_progress, examiner_password=None):
     """
     Seed the demo of ``size`` (small, medium or large) from ``seed``; return a SeedReport.
     Refuses (SeedError) when a demo exists, unless ``append`` (then it adds a batch with its own
     names). ``progress(total=, unit=, desc=)`` shows the files being written.
+
+    The examiners are staff users who log in with ``examiner_password``, or, when none is given,
+    with a password generated for this run: the report carries it, to be shown once. Only the
+    demo's examiners get it; the students cannot log in.
     """
     if size not in SIZES:
         raise SeedError(f"Unknown demo size {size!r}; choose one of {', '.join(SIZES)}.")
@@ -345,6 +416,7 @@ def seed_demo(size="small", seed=0, *, append=False, progress=no_progress):
     try:
         with transaction.atomic():
             plan = _DemoPlan(factory, SIZES[size], _next_batch())
+            report.examiner_password = examiner_password or secrets.token_urlsafe(9)
             contents = _make_rows(factory, plan, report)
             _write_bytes(store, contents, report, written, progress)
     except BaseException:
@@ -358,25 +430,18 @@ def _make_rows(factory, plan, report):
     """Insert every level of the demo; return [(FileMeta, Content)] for the bytes to write."""
     User = get_user_model()
     students = bulk_make(factory, User, plan.users(plan.size.students))
-    examiners = bulk_make(factory, User, plan.users(plan.size.examiners))
+    # One hash for every examiner, its salt drawn from the seed: the same password gives the same rows.
+    salt = "".join(plan.rng.choice(string.ascii_letters + string.digits) for _ in range(22))
+    password = make_password(report.examiner_password, salt=salt)
+    examiners = bulk_make(factory, User, plan.users(plan.size.examiners, staff=True, password=password))
+    report.examiners = [examiner.username for examiner in examiners]
     subjects = bulk_make(factory, Subject, plan.subjects())
     periods = bulk_make(factory, Period, plan.periods(subjects))
     assignments = bulk_make(factory, Assignment, plan.assignments(periods))
     group_rows, members = plan.groups(assignments, students)
     groups = bulk_make(factory, AssignmentGroup, group_rows)
-    candidates = bulk_make(
-        factory,
-        Candidate,
-        (
-            {"assignment_group": g, "user": s, "candidate_id": f"C{plan.rng.randint(10000, 99999)}"}
-            for g, group_students in zip(groups, members)
-            for s in group_students
-        ),
-    )
-    Examiner = AssignmentGroup.examiners.through
-    examiner_rows = bulk_make(
-        factory, Examiner, ({"assignmentgroup": g, "user": plan.rng.choice(examiners)} for g in groups)
-    )
+    candidates = bulk_make(factory, Candidate, plan.candidates(groups, members))
+    examiner_rows = bulk_make(factory, AssignmentGroup.examiners.through, plan.examiner_links(groups, examiners))
     deliveries = bulk_make(factory, Delivery, plan.deliveries(groups, members))
     pool = ContentPool(plan.rng, plan.size.variants)
     file_rows, contents = plan.files(deliveries, pool)

@@ -2,12 +2,16 @@
 Compare a delivery with the previous delivery of the same group: which files were added,
 removed, changed (by SHA-256) or kept, and a side-by-side diff of the changed text files.
 
-Diffs are bounded: files over ``DIFF_MAX_BYTES`` (or ``DIFF_MAX_LINES``) are listed as changed
-without a diff, since difflib's cost grows with the product of the line counts.
+Diffs are bounded in total work: files over ``DIFF_MAX_BYTES`` (or ``DIFF_MAX_LINES``) are
+listed as changed without a diff, since difflib's cost grows with the product of the line
+counts; the side-by-side table (whose cost grows with the cube of each replaced block) gives way
+to a unified diff past ``DIFF_MAX_REPLACE_PAIRS`` summed over the blocks; and every diff of one
+comparison runs in the preview's sandbox within one shared PREVIEW_TIME_LIMIT, past which the
+rest are summarised (line counts) instead of diffed.
 """
 
 import codecs
-import difflib
+import time
 from dataclasses import dataclass, field
 
 from django.utils.html import format_html
@@ -15,13 +19,16 @@ from django.utils.safestring import mark_safe
 
 from ..models import Delivery, FileMeta
 from ..stores import DeliveryStoreFileNotFound
-from .previews import TEXT_LIMIT, preview_kind
+from . import sandbox, workers
+from .previews import TEXT_KINDS, TEXT_LIMIT, preview_kind
+from .previews.budgets import limits
 
 __all__ = ["Comparison", "FileChange", "compare_deliveries", "previous_delivery"]
 
 DIFF_MAX_BYTES = 256 * 1024
 DIFF_MAX_LINES = 5000
-# Lines before x lines after in one replaced block, above which the diff is unified, not side by side.
+# Lines before x lines after, summed over the replaced blocks, above which the diff is unified,
+# not side by side.
 DIFF_MAX_REPLACE_PAIRS = 60 * 60
 DIFF_CONTEXT_LINES = 3
 
@@ -76,6 +83,8 @@ def previous_delivery(delivery):
 def compare_deliveries(old, new, store=None):
     """Compare ``old`` (may be None: everything is added) with ``new``; diff changed text files."""
     store = store or FileMeta.deliverystore
+    budget = limits()
+    deadline = time.monotonic() + budget.time
     old_files = {fm.filename: fm for fm in old.filemetas.all()} if old else {}
     new_files = {fm.filename: fm for fm in new.filemetas.all()}
     comparison = Comparison(old, new)
@@ -89,7 +98,8 @@ def compare_deliveries(old, new, store=None):
             change = FileChange(name, "unchanged", old=before, new=after)
         else:
             change = FileChange(name, "changed", old=before, new=after)
-            change.diff_html, change.note = _diff(before, after, store, (f"#{old.number}", f"#{new.number}"))
+            labels = (f"#{old.number}", f"#{new.number}")
+            change.diff_html, change.note = _diff(before, after, store, labels, deadline, budget)
         comparison.files.append(change)
     return comparison
 
@@ -97,19 +107,13 @@ def compare_deliveries(old, new, store=None):
 def _read_text(filemeta, store):
     """The file's text for a diff, or None when it is not text."""
     data = b"".join(store.iter_chunks(filemeta, length=DIFF_MAX_BYTES))
-    if preview_kind(filemeta, data[:TEXT_LIMIT]) != "text":
+    if preview_kind(filemeta, data[:TEXT_LIMIT]) not in TEXT_KINDS:
         return None
     return codecs.decode(data, "utf-8", errors="replace")
 
 
-def _largest_replacement(old_lines, new_lines):
-    """The largest (lines before x lines after) of the blocks the diff would show as replaced."""
-    opcodes = difflib.SequenceMatcher(None, old_lines, new_lines).get_opcodes()
-    return max(((i2 - i1) * (j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag == "replace"), default=0)
-
-
-def _diff(before, after, store, labels):
-    """Return (escaped side-by-side diff HTML, note) for two versions of a file."""
+def _diff(before, after, store, labels, deadline, budget):
+    """Return (escaped diff HTML, note) for two versions of a file, within what is left of the page's budget."""
     if max(before.size, after.size) > DIFF_MAX_BYTES:
         return "", f"Too large to diff here (over {DIFF_MAX_BYTES // 1024} KiB); download both versions to compare."
     try:
@@ -121,17 +125,24 @@ def _diff(before, after, store, labels):
     old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
     if max(len(old_lines), len(new_lines)) > DIFF_MAX_LINES:
         return "", f"Too many lines to diff here (over {DIFF_MAX_LINES:,})."
-    if _largest_replacement(old_lines, new_lines) > DIFF_MAX_REPLACE_PAIRS:
-        # HtmlDiff pairs up similar lines inside a replaced block at a cost that grows with the cube
-        # of its size: a big rewrite (or a crafted upload) would hold a worker for minutes.
-        text = "\n".join(difflib.unified_diff(old_lines, new_lines, *labels, lineterm="", n=DIFF_CONTEXT_LINES))
-        return format_html('<pre class="unified-diff">{}</pre>', text), "A large rewrite: shown as a unified diff."
-    # HtmlDiff escapes every line itself; its output is safe to insert.
-    table = difflib.HtmlDiff(tabsize=4, wrapcolumn=90).make_table(
-        old_lines,
-        new_lines,
-        *labels,
-        context=True,
-        numlines=DIFF_CONTEXT_LINES,
-    )
-    return mark_safe(table), ""
+    summary = f"{len(old_lines):,} lines before, {len(new_lines):,} after; download both versions to compare."
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return "", f"Not diffed: this page's diffs used up the time limit of {budget.time:g} s. {summary}"
+    try:
+        kind, body = sandbox.run(
+            workers.diff,
+            old_lines,
+            new_lines,
+            labels,
+            DIFF_MAX_REPLACE_PAIRS,
+            DIFF_CONTEXT_LINES,
+            limits=sandbox.Limits(remaining, budget.memory),
+        )
+    except sandbox.SandboxTimeout:
+        return "", f"Not diffed: this page's diffs took longer than the time limit of {budget.time:g} s. {summary}"
+    except sandbox.SandboxError as e:
+        return "", f"Not diffed: the diff {e}. {summary}"
+    if kind == "unified":
+        return format_html('<pre class="unified-diff">{}</pre>', body), "A large rewrite: shown as a unified diff."
+    return mark_safe(body), ""  # HtmlDiff escapes every line itself

@@ -27,14 +27,25 @@ __all__ = [
     "ByteRange",
     "PresignedDownloads",
     "RangeNotSatisfiable",
+    "SizeChanged",
     "download_response",
     "etag_for",
+    "exact_chunks",
     "parse_range",
     "presigned_redirect",
     "safe_content_type",
 ]
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Positions beyond any file (an exabyte): a longer number stands for "past the end" rather than
+# reaching int(), which refuses strings of more than 4,300 digits (and costs quadratic time below).
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
+
+
+def _position(digits):
+    """A byte position from the header's digits; anything longer than 18 digits is past every file."""
+    return int(digits) if len(digits) <= _MAX_DIGITS else _BEYOND
 
 
 class RangeNotSatisfiable(Exception):
@@ -91,15 +102,16 @@ def parse_range(header, size):
         return None  # malformed or several ranges: a server may ignore Range and send it all
     first, last = match.group(1), match.group(2)
     if first == "":  # "bytes=-N": the last N bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0:
             raise RangeNotSatisfiable(header)
         first, last = max(size - suffix, 0), size - 1
     else:
-        first = int(first)
-        last = size - 1 if last == "" else min(int(last), size - 1)
-        if int(match.group(2) or first) < first:
+        first = _position(first)
+        asked_last = first if last == "" else _position(last)
+        if asked_last < first:
             return None  # "bytes=9-3" is invalid syntax: ignore it
+        last = size - 1 if last == "" else min(asked_last, size - 1)
     if first >= size:
         raise RangeNotSatisfiable(header)
     if first == 0 and last == size - 1:
@@ -115,76 +127,124 @@ def _etag_matches(header, etag):
     return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
-def open_stream(filemeta, store=None, start=0, length=None):
+class SizeChanged(OSError):
+    """The stored bytes turned out shorter or longer than recorded while they were being sent."""
+
+
+def exact_chunks(chunks, expected, what):
     """
-    Return an iterator of the bytes ``start``.. (``length`` bytes) of ``filemeta``, the store
-    already opened: a missing file raises DeliveryStoreFileNotFound here, before any response.
+    Yield the chunks of ``chunks`` while checking that they hold exactly ``expected`` bytes
+    (``chunks`` may hold one byte more, asked for to see whether the bytes grew): SizeChanged,
+    naming ``what``, as soon as they prove longer, or when they end short. A response streaming
+    them is aborted then, so the client sees a broken download, never a hang on a Content-Length
+    that never comes nor a file that is silently wrong.
+    """
+    sent = 0
+    for chunk in chunks:
+        if sent + len(chunk) > expected:
+            raise SizeChanged(f"{what} holds more bytes than the {expected} recorded")
+        sent += len(chunk)
+        yield chunk
+    if sent < expected:
+        raise SizeChanged(f"{what} ended after {sent} of the {expected} bytes recorded")
+
+
+def open_stream(filemeta, store=None, start=0, length=None, total=None):
+    """
+    Return an iterator of the bytes ``start``.. (``length`` bytes, default to the end) of
+    ``filemeta``, whose bytes number ``total`` (default: as recorded), the store already opened:
+    a missing file raises DeliveryStoreFileNotFound here, before any response. The iterator
+    yields exactly ``length`` bytes or raises SizeChanged (see ``exact_chunks``); a part that
+    reaches the end reads one byte more to tell.
     """
     store = store or FileMeta.deliverystore
-    chunks = store.iter_chunks(filemeta, start=start, length=length)
+    total = filemeta.size if total is None else total
+    if length is None:
+        length = total - start
+    to_the_end = start + length >= total
+    chunks = store.iter_chunks(filemeta, start=start, length=length + 1 if to_the_end else length)
     first = next(chunks, b"")  # opens the reader now: a missing file raises here, not mid-response
+    what = f"file {filemeta.pk} ({filemeta.filename})"
+    return _Stream(chunks, exact_chunks(_chain(first, chunks), length, what))
 
-    return _Stream(first, chunks)
+
+def _chain(first, chunks):
+    if first:
+        yield first
+        yield from chunks
 
 
 class _Stream:
     """The bytes of a download; ``close()`` closes the store's reader even if iteration never began."""
 
-    def __init__(self, first, chunks):
-        self._first, self._chunks = first, chunks
+    def __init__(self, chunks, checked):
+        self._chunks, self._checked = chunks, checked
 
     def __iter__(self):
-        if self._first:
-            yield self._first
-            yield from self._chunks
+        try:
+            yield from self._checked
+        except SizeChanged:
+            logger.warning("download aborted", exc_info=True)
+            raise
 
     def close(self):
+        self._checked.close()
         self._chunks.close()  # the generator's `with read_open(...)` closes the reader
 
 
-def download_response(request, filemeta, *, store=None, as_attachment=True, content_type=None):
+def download_response(request, filemeta, *, store=None, as_attachment=True, content_type=None, as_stored=False):
     """
     Return the response serving ``filemeta``'s bytes for ``request``: 200 (all), 206 (one range),
-    304 (If-None-Match matches), or 416 (range past the end). HEAD gets the same headers only.
+    304 (If-None-Match matches), or 416 (range past the end). HEAD takes the same decisions and
+    gets the same headers, without the body.
+
+    ``as_stored`` serves whatever the store holds now, for bytes known to differ from the record
+    (a download "anyway" of a corrupt file): the whole of it, its length measured now, without the
+    recorded SHA-256 as ETag, so no cache or resumed download mistakes it for the recorded bytes.
 
     Raises DeliveryStoreFileNotFound when the store has no bytes for it; the caller shows a page.
     """
-    etag = etag_for(filemeta)
-    common = {"ETag": etag, "Accept-Ranges": "bytes", "Last-Modified": http_date(filemeta.created.timestamp())}
-    if _etag_matches(request.headers.get("If-None-Match"), etag):
-        return untrusted_bytes(HttpResponseNotModified(), common)
+    store = store or FileMeta.deliverystore
+    if as_stored:
+        size, etag, common = store.size(filemeta), None, {}
+    else:
+        size, etag = filemeta.size, etag_for(filemeta)
+        common = {"ETag": etag, "Accept-Ranges": "bytes", "Last-Modified": http_date(filemeta.created.timestamp())}
+        if _etag_matches(request.headers.get("If-None-Match"), etag):
+            return untrusted_bytes(HttpResponseNotModified(), common)
 
     byte_range = None
-    if request.method in ("GET", "HEAD") and _if_range_allows(request.headers.get("If-Range"), etag):
+    if etag and request.method in ("GET", "HEAD") and _if_range_allows(request.headers.get("If-Range"), etag):
         try:
-            byte_range = parse_range(request.headers.get("Range"), filemeta.size)
+            byte_range = parse_range(request.headers.get("Range"), size)
         except RangeNotSatisfiable:
             response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{filemeta.size}"
+            response["Content-Range"] = f"bytes */{size}"
             return untrusted_bytes(response, common)
 
-    start, length = (byte_range.first, byte_range.length) if byte_range else (0, filemeta.size)
+    start, length = (byte_range.first, byte_range.length) if byte_range else (0, size)
     content_type = content_type or safe_content_type(filemeta.content_type)
     status = 206 if byte_range else 200
-    if request.method == "HEAD":  # the headers only: the store is asked whether, not read
-        if not (store or FileMeta.deliverystore).exists(filemeta):
-            raise DeliveryStoreFileNotFound(filemeta.key)
+    stream = open_stream(filemeta, store, start, length, total=size)
+    if request.method == "HEAD":
+        # The headers only, after the same decision as GET: the store was opened as for the bytes
+        # (a missing, unreadable or unreachable file answers here as it would there).
+        stream.close()
         response = HttpResponse(status=status, content_type=content_type)
     else:
-        response = StreamingHttpResponse(
-            open_stream(filemeta, store, start, length), status=status, content_type=content_type
-        )
+        response = StreamingHttpResponse(stream, status=status, content_type=content_type)
     response["Content-Length"] = str(length)
     if byte_range:
         response["Content-Range"] = byte_range.content_range()
     response["Content-Disposition"] = content_disposition_header(as_attachment, filemeta.filename)
     untrusted_bytes(response, common)
     logger.info(
-        "download: file %s (sha256 %s) by user %s, bytes %s",
+        "download: file %s (sha256 %s) by user %s, bytes %s%s",
         filemeta.pk,
         filemeta.checksum,
         getattr(request.user, "pk", None),
-        byte_range.content_range() if byte_range else f"all/{filemeta.size}",
+        byte_range.content_range() if byte_range else f"all/{size}",
+        " as stored (differing from the record)" if as_stored else "",
     )
     return response
 

@@ -5,11 +5,13 @@ paths in ``DELIVERY_STORE_BACKEND``.
 """
 
 from .base import (
+    MARKER_KEY,
     DeliveryStoreFileNotFound,
     DeliveryStoreInterface,
     InvalidStoreError,
     Leftover,
     Option,
+    StoreCopy,
     StoredObject,
     StoreFacts,
     StoreWriter,
@@ -19,12 +21,16 @@ from .database import DatabaseDeliveryStore
 from .dbm import DbmDeliveryStore
 from .django_storage import DjangoStorageDeliveryStore
 from .filesystem import FsDeliveryStore
-from .handler import import_backend, load_deliverystore_backend, swap_deliverystore
+from .handler import available_backends, import_backend, load_deliverystore_backend, swap_deliverystore
+from .healing import DeliveryStoreDamaged
 from .memory import MemoryDeliveryStore
+from .mirrored import MirroredDeliveryStore
 
 __all__ = [
+    "MARKER_KEY",
     "DatabaseDeliveryStore",
     "DbmDeliveryStore",
+    "DeliveryStoreDamaged",
     "DeliveryStoreFileNotFound",
     "DjangoStorageDeliveryStore",
     "DeliveryStoreInterface",
@@ -32,12 +38,15 @@ __all__ = [
     "InvalidStoreError",
     "Leftover",
     "MemoryDeliveryStore",
+    "MirroredDeliveryStore",
     "Option",
     "S3DeliveryStore",
     "S3StoreUnavailable",
+    "StoreCopy",
     "StoreFacts",
     "StoreWriter",
     "StoredObject",
+    "available_backends",
     "import_backend",
     "key_for",
     "load_deliverystore_backend",

@@ -14,7 +14,14 @@ The lineage is Devilry's ``devilry.core.deliverystore``: ``write_open``, ``read_
 * readers are seekable, so ranged reads need no backend-specific call (``iter_chunks``);
 * ``iter_objects`` lists every object the store holds, with its size, for orphan detection;
 * missing bytes raise ``DeliveryStoreFileNotFound``, a subclass of the built-in
-  ``FileNotFoundError``.
+  ``FileNotFoundError``;
+* ``copies()`` names every store that holds a complete copy of the bytes: the store itself, or
+  for a store that keeps several (``MirroredDeliveryStore``) each of them, so that checks and
+  repairs look at every copy.
+* a store knows it is a store: a small marker object (``MARKER_KEY``, holding a store id) is
+  written through the store's own methods on the first write into an empty store, so every
+  backend has one; ``checkstore`` refuses a store that lacks it while files are recorded (an
+  unmounted disk, another directory, an empty bucket). Listings never show it.
 
 The mechanics the backends share live here too, so that each is written once: the options table
 (keyword, else setting, else default; ``Option``), the chunked reader and writer of the dbm and
@@ -25,9 +32,12 @@ facts a store's health depends on (``health_facts``, ``StoreFacts``), which the 
 
 import inspect
 import io
+import json
 import os
 import re
 import shutil
+import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +54,9 @@ __all__ = [
     "DeliveryStoreInterface",
     "InvalidStoreError",
     "Leftover",
+    "MARKER_KEY",
     "Option",
+    "StoreCopy",
     "StoreFacts",
     "StoredObject",
     "StoreWriter",
@@ -69,6 +81,11 @@ DEFAULT_CHUNK_SIZE = 1024 * 1024
 # callers (the health probe) may use short names of letters, digits, '-' and '_'. No dots, no
 # separators: a key can never climb out of the store, whatever the backend does with it.
 KEY_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,127}\Z")
+
+#: The key of the store's marker: not numeric, so no FileMeta can ever have it.
+MARKER_KEY = "deliverystore-marker"
+MARKER_MAX_BYTES = 4096  # a marker is a line of JSON; anything bigger under its key is not one
+_MARKING = threading.Lock()
 
 
 class DeliveryStoreFileNotFound(FileNotFoundError):
@@ -101,6 +118,14 @@ class Leftover:
     name: str  # where it is, relative to the store
     size: int = 0
     modified: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCopy:
+    """One complete copy of a store's bytes: its name ("" for a store's only copy) and the store holding it."""
+
+    name: str
+    store: "DeliveryStoreInterface"
 
 
 # ---- options: the keyword, else the setting, else the default -----------------------------------
@@ -337,6 +362,12 @@ def local_facts(path, *, kind, setting, directory=True):
     return StoreFacts(kind, path, False, not problem, setting, problem)
 
 
+def _now_iso():
+    from datetime import UTC
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def key_for(obj):
     """Return the store key of a FileMeta (its primary key as a decimal string), a primary key, or a key string."""
     if isinstance(obj, str):
@@ -357,9 +388,10 @@ class StoreWriter(io.RawIOBase):
     """
     A binary writer whose bytes become visible only when ``close()`` commits them.
 
-    Subclasses implement ``_write(data)``, ``_commit()`` and ``_abort()``. ``write`` appends;
-    leaving a ``with`` block by an exception aborts instead of committing; a writer that is
-    garbage-collected without being closed aborts too, so half-written bytes never appear.
+    Subclasses implement ``_write(data)``, ``_commit()`` and ``_abort()``, and may implement
+    ``_prepare()``. ``write`` appends; leaving a ``with`` block by an exception aborts instead of
+    committing; a writer that is garbage-collected without being closed aborts too, so
+    half-written bytes never appear.
     """
 
     def __init__(self, key):
@@ -367,6 +399,7 @@ class StoreWriter(io.RawIOBase):
         self.key = key
         self.bytes_written = 0
         self._finished = False
+        self._prepared = False
 
     def writable(self):
         return True
@@ -374,11 +407,29 @@ class StoreWriter(io.RawIOBase):
     def write(self, data):
         if self._finished:
             raise ValueError("write to a closed delivery store writer")
+        if self._prepared:
+            raise ValueError("write to a delivery store writer after prepare()")
         view = memoryview(data).cast("B")
         if view.nbytes:
             self._write(view)
             self.bytes_written += view.nbytes
         return view.nbytes
+
+    def prepare(self):
+        """
+        The slow first half of ``close()``, optional: make the bytes written durable without
+        publishing them (the filesystem's fsync of the data), so that several writers of one
+        file (a mirrored store's) can do it at once; ``close()`` then only publishes. Nothing
+        may be written after it. A failure aborts the writer.
+        """
+        if self._finished or self._prepared:
+            raise ValueError("prepare() of a closed or already prepared delivery store writer")
+        self._prepared = True
+        try:
+            self._prepare()
+        except BaseException:
+            self.abort()
+            raise
 
     def close(self):
         """Commit the bytes: after this returns, readers see all of them."""
@@ -411,6 +462,9 @@ class StoreWriter(io.RawIOBase):
                 self.abort()
             except Exception:
                 pass
+
+    def _prepare(self):
+        pass  # by default close() does all the work
 
     # Subclasses implement all of these.
     def _write(self, data):
@@ -581,8 +635,12 @@ class DeliveryStoreInterface:
 
         Many ``write()`` calls append. Nothing is visible to readers until ``close()``; an
         exception inside the ``with`` block leaves the key as it was (absent, or the old bytes).
+        The first write into an empty store writes its marker first (see ``read_marker``).
         """
-        return self._write_open(self.key_for(filemeta))
+        key = self.key_for(filemeta)
+        if key != MARKER_KEY:
+            self._mark_on_first_use()
+        return self._write_open(key)
 
     def read_open(self, filemeta):
         """
@@ -609,6 +667,15 @@ class DeliveryStoreInterface:
         """Copy the bytes of one FileMeta to another, streaming; the source is left as it was."""
         self._copy(self.key_for(filemeta_from), self.key_for(filemeta_to))
 
+    def keep_aside(self, filemeta, aside_key):
+        """
+        Keep the bytes of ``filemeta`` as they are now under ``aside_key`` too, for inspection: a
+        repair puts damaged bytes aside so before it writes over them. Like ``copy``, but a
+        backend may share the bytes instead of copying them (a hard link), since stored bytes are
+        never changed in place. Raises ``DeliveryStoreFileNotFound`` when there are none.
+        """
+        self._keep_aside(self.key_for(filemeta), self.key_for(aside_key))
+
     def size(self, filemeta):
         """Return the number of bytes stored for ``filemeta``."""
         return self._size(self.key_for(filemeta))
@@ -633,8 +700,48 @@ class DeliveryStoreInterface:
                 yield chunk
 
     def iter_objects(self):
-        """Yield a ``StoredObject`` for every object the store holds, in no particular order."""
-        return self._iter_objects()
+        """Yield a ``StoredObject`` for every object the store holds, in no particular order (never the marker)."""
+        return (obj for obj in self._iter_objects() if obj.key != MARKER_KEY)
+
+    # ---- the marker: "this is the store" -------------------------------------------------------
+
+    def read_marker(self):
+        """
+        The store's marker (a dict with at least ``store_id``), or None when the store has none.
+        Bytes under the marker's key that are not a marker count as none.
+        """
+        try:
+            with self._read_open(MARKER_KEY) as reader:
+                data = reader.read(MARKER_MAX_BYTES + 1)
+        except DeliveryStoreFileNotFound:
+            return None
+        try:
+            marker = json.loads(data) if len(data) <= MARKER_MAX_BYTES else None
+        except ValueError:
+            marker = None
+        return marker if isinstance(marker, dict) and isinstance(marker.get("store_id"), str) else None
+
+    def write_marker(self, store_id=None):
+        """Write the marker (a new store id unless ``store_id`` is given), replacing any; return it."""
+        marker = {"store_id": store_id or uuid.uuid4().hex, "written": _now_iso(), "backend": type(self).__name__}
+        with self._write_open(MARKER_KEY) as writer:
+            writer.write(json.dumps(marker).encode())
+        self._marked = True
+        return marker
+
+    def _mark_on_first_use(self):
+        """
+        Before the first write through this instance: write the marker if the store is empty. A
+        store that holds objects but no marker is left as it is: it is either the wrong place (and
+        must not be blessed by an upload) or a store from before markers (``checkstore --adopt``).
+        """
+        if getattr(self, "_marked", False):
+            return
+        with _MARKING:  # concurrent first writes: one looks, the others wait for its answer
+            if not getattr(self, "_marked", False):
+                if not self._exists(MARKER_KEY) and next(self.iter_objects(), None) is None:
+                    self.write_marker()
+                self._marked = True
 
     def iter_leftovers(self):
         """Yield a ``Leftover`` for everything in the store that is not an object."""
@@ -657,6 +764,14 @@ class DeliveryStoreInterface:
         """
         return StoreFacts("store", self.describe())
 
+    def copies(self):
+        """
+        The ``StoreCopy`` of every complete copy this store keeps, the one reads come from first.
+        A plain store is its own only copy, named ""; checks and repairs go through this list,
+        so a store that keeps several copies has each of them checked.
+        """
+        return [StoreCopy("", self)]
+
     # ---- Overridable defaults ------------------------------------------------------------------
 
     def _copy(self, src_key, dst_key):
@@ -666,6 +781,9 @@ class DeliveryStoreInterface:
     def _size(self, key):
         with self._read_open(key) as reader:
             return reader.seek(0, io.SEEK_END)
+
+    def _keep_aside(self, key, aside_key):
+        self._copy(key, aside_key)
 
     # ---- Subclasses must implement all of these ------------------------------------------------
 

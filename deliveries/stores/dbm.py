@@ -1,5 +1,6 @@
 """DbmDeliveryStore: bytes in one file through Python's ``dbm``."""
 
+import dataclasses
 import dbm
 import io
 import logging
@@ -104,7 +105,19 @@ class DbmDeliveryStore(DeliveryStoreInterface):
         return f"DbmDeliveryStore in {self.filename}"
 
     def health_facts(self):
-        return local_facts(self.filename, kind="dbm file", setting=self.options["filename"].setting, directory=False)
+        setting = self.options["filename"].setting
+        facts = local_facts(self.filename, kind="dbm file", setting=setting, directory=False)
+        if facts.exists and dbm.whichdb(self.filename) == "":  # a file, but no database dbm can open
+            problem = self._not_a_database()
+            return dataclasses.replace(facts, exists=False, writable=False, problem=problem)
+        return facts
+
+    def _not_a_database(self):
+        setting = self.options["filename"].setting
+        return (
+            f"its dbm file is not a dbm database ({self.filename}). Set {setting} to a dbm file, "
+            "or to a new name in a writable directory."
+        )
 
     def _open(self):
         # One handle per thread (dbm.sqlite3 handles are bound to their thread) and per process (a
@@ -112,7 +125,11 @@ class DbmDeliveryStore(DeliveryStoreInterface):
         local = self._local
         if getattr(local, "db", None) is None or local.pid != os.getpid():
             os.makedirs(os.path.dirname(self.filename), exist_ok=True)
-            local.db = dbm.open(self.filename, "c")
+            try:
+                local.db = dbm.open(self.filename, "c")
+            except dbm.error[0] as e:  # dbm.error is a tuple: (dbm's own error, OSError)
+                # Not an OSError of its own: say what the file is, as the OSError a store raises.
+                raise OSError(f"{self.describe()}: {self._not_a_database()}") from e
             local.pid = os.getpid()
         return local.db
 

@@ -6,16 +6,23 @@ django-storages: S3, Google Cloud, Azure, SFTP, ...) with the Storage API alone,
 more than that API does:
 
 * Writes spool into a local temporary file (in memory up to ``chunk_size``, then on disk), so
-  memory stays bounded and nothing reaches the storage before ``close()``. On ``close()`` an old
-  object under the key is deleted and the spool is saved in its place; the Storage API has no
-  atomic replace, so a failure between the two loses the old bytes. Keys are written once by
-  ``Delivery.add_file``, so this concerns explicit rewrites only.
+  memory stays bounded and nothing reaches the storage before ``close()``. The Storage API has
+  no atomic replace, so a rewrite of a key (``Delivery.add_file`` writes each key once; rewrites
+  are explicit) takes the best way the storage offers, each leaving the old bytes or the new:
+  a storage with local paths (``FileSystemStorage``) gets the new bytes saved beside the old and
+  renamed over them (``os.replace``); a storage that overwrites on save (django-storages'
+  ``S3Storage`` with ``file_overwrite``) gets one save, which replaces the object at once. Only
+  a storage with neither (``InMemoryStorage``) is rewritten by delete-then-save, with the new
+  bytes kept under a temporary name until they are under the key: a failure in between leaves
+  them there (a "temporary" leftover) and says so.
 * Reads are whatever ``Storage.open()`` gives. ``FileSystemStorage`` streams; django-storages'
   ``S3Storage`` reads the whole object into memory first. For S3 use ``S3DeliveryStore``.
 * Objects are ``<prefix>/<key>``; a missing object raises ``DeliveryStoreFileNotFound``.
 """
 
+import os
 import tempfile
+import uuid
 
 from django.core.files import File
 from django.core.files.storage import InvalidStorageError, storages
@@ -36,6 +43,20 @@ from .base import (
 )
 
 __all__ = ["DjangoStorageDeliveryStore"]
+
+TEMP_PREFIX = ".tmp-"  # new bytes waiting to replace a key's; not a key, so never listed as an object
+
+
+def _local_path(storage, name):
+    """
+    The local file ``name`` is in ``storage`` (which exists), or None for a storage without local
+    files: ``InMemoryStorage`` answers ``path()`` with a name that is no file on disk.
+    """
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        return None
+    return path if os.path.isfile(path) else None
 
 
 class _SpoolWriter(StoreWriter):
@@ -102,16 +123,47 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
     def _name(self, key):
         return f"{self.prefix}/{key}"
 
-    def _replace(self, key, content):
-        storage, name = self.storage, self._name(key)
-        if storage.exists(name):
-            storage.delete(name)
+    def _temp_name(self, key):
+        return self._name(f"{TEMP_PREFIX}{key}-{uuid.uuid4().hex[:12]}")
+
+    def _save_new(self, storage, name, content, key):
         saved = storage.save(name, content)
         if saved != name:
-            # Another writer re-created the name between our delete and save, and the storage
-            # picked another name for us: drop our copy rather than leave a stray.
+            # Another writer created the name meanwhile, and the storage picked another name for
+            # us: drop our copy rather than leave a stray.
             storage.delete(saved)
             raise FileExistsError(f"{self.describe()}: {key} was written by someone else at the same time")
+
+    def _replace(self, key, content):
+        """Put ``content`` under ``key``: the old bytes stay until the new ones replace them."""
+        storage, name = self.storage, self._name(key)
+        if not storage.exists(name):
+            self._save_new(storage, name, content, key)  # a first write: nothing to lose
+            return
+        local = _local_path(storage, name)
+        if local is not None:
+            temp = storage.save(self._temp_name(key), content)
+            try:
+                os.replace(storage.path(temp), local)  # atomic: readers see the old bytes or the new
+            except BaseException:
+                storage.delete(temp)
+                raise
+            return
+        if storage.get_available_name(name) == name:
+            storage.save(name, content)  # the storage overwrites: one request replaces the object
+            return
+        # Neither: delete, then save, the new bytes kept aside until they are under the key.
+        temp = storage.save(self._temp_name(key), content)
+        storage.delete(name)
+        try:
+            with storage.open(temp, "rb") as saved:
+                self._save_new(storage, name, File(saved), key)
+        except BaseException as e:
+            raise OSError(
+                f"{self.describe()}: the old bytes of {key} were removed but the new ones could not be saved "
+                f"in their place ({e}); they are kept as {temp}"
+            ) from e
+        storage.delete(temp)
 
     # ---- the contract --------------------------------------------------------------------------
 
@@ -167,11 +219,12 @@ class DjangoStorageDeliveryStore(DeliveryStoreInterface):
                 yield StoredObject(rel, self.storage.size(name), self._modified(name))
 
     def iter_leftovers(self):
-        """Files below the prefix whose names are not keys."""
+        """Files below the prefix whose names are not keys: new bytes left by a failed rewrite, or strays."""
         for rel in self._walk():
             if not KEY_RE.match(rel):
                 name = self._name(rel)
-                yield Leftover("stray", rel, self.storage.size(name), self._modified(name))
+                kind = "temporary" if rel.startswith(TEMP_PREFIX) else "stray"
+                yield Leftover(kind, rel, self.storage.size(name), self._modified(name))
 
     def remove_leftover(self, leftover):
         safe_relative_parts(leftover.name)

@@ -30,7 +30,9 @@ FANOUT = 1000
 # directory above it: a symlink planted anywhere in the tree can never lead a read, a write or a
 # removal out of the root, and there is no window between a check and its use.
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: opening a FIFO (or a device) planted in the tree must not wait for a writer; the
+# fstat after the open refuses anything but a regular file, for which O_NONBLOCK changes nothing.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def _fanout(key):
@@ -75,9 +77,13 @@ class _FsWriter(StoreWriter):
             written = os.write(self._fd, data)
             data = data[written:]
 
+    def _prepare(self):
+        if self._fsync:
+            os.fsync(self._fd)
+
     def _commit(self):
         # On failure, close() calls _abort(), which still needs the directory to unlink the temporary.
-        if self._fsync:
+        if self._fsync and not self._prepared:
             os.fsync(self._fd)
         os.close(self._fd)
         self._fd = None
@@ -182,6 +188,7 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
 
     def _open_file(self, key):
+        """An fd of ``key``'s regular file; DeliveryStoreFileNotFound for anything else, never a wait."""
         try:
             dir_fd = self._open_dir(key)
         except FileNotFoundError as e:
@@ -196,14 +203,18 @@ class FsDeliveryStore(DeliveryStoreInterface):
             raise
         finally:
             os.close(dir_fd)
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not regular:
+            os.close(fd)
+            raise DeliveryStoreFileNotFound(key, "not a regular file")
         return fd
 
     def _read_open(self, key):
-        fd = self._open_file(key)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise DeliveryStoreFileNotFound(key, "not a regular file")
-        return open(fd, "rb", buffering=self.chunk_size)
+        return open(self._open_file(key), "rb", buffering=self.chunk_size)
 
     def _exists(self, key):
         try:
@@ -242,6 +253,40 @@ class FsDeliveryStore(DeliveryStoreInterface):
         finally:
             os.close(dir_fd)
 
+    def _keep_aside(self, key, aside_key):
+        # A hard link: no byte is copied, and the old file survives the rename a repair makes over
+        # its name (files here are only ever replaced whole, never changed in place).
+        try:
+            src_dir = self._open_dir(key)
+        except FileNotFoundError as e:
+            raise DeliveryStoreFileNotFound(key) from e
+        linked = False
+        try:
+            dst_dir = self._open_dir(aside_key, create=True)
+            try:
+                try:
+                    st = os.stat(key, dir_fd=src_dir, follow_symlinks=False)
+                except FileNotFoundError as e:
+                    raise DeliveryStoreFileNotFound(key) from e
+                if not stat.S_ISREG(st.st_mode):
+                    raise DeliveryStoreFileNotFound(key, "not a regular file")
+                try:
+                    os.link(key, aside_key, src_dir_fd=src_dir, dst_dir_fd=dst_dir, follow_symlinks=False)
+                    linked = True
+                except FileNotFoundError as e:
+                    raise DeliveryStoreFileNotFound(key) from e
+                except OSError as e:
+                    if e.errno not in (errno.EPERM, errno.EMLINK, errno.EXDEV, errno.EOPNOTSUPP):
+                        raise
+                if linked and self.fsync:
+                    os.fsync(dst_dir)  # make the link itself durable
+            finally:
+                os.close(dst_dir)
+        finally:
+            os.close(src_dir)
+        if not linked:
+            self._copy(key, aside_key)  # a filesystem without hard links (or out of links)
+
     def _copy(self, src_key, dst_key):
         src_fd = self._open_file(src_key)
         try:
@@ -272,7 +317,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
         stack = [""]
         while stack:
             rel = stack.pop()
-            with os.scandir(os.path.join(self.root, rel)) as entries:
+            try:
+                entries = os.scandir(os.path.join(self.root, rel))
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            with entries:
                 for entry in entries:
                     path = f"{rel}/{entry.name}" if rel else entry.name
                     if entry.is_dir(follow_symlinks=False):
@@ -281,8 +330,11 @@ class FsDeliveryStore(DeliveryStoreInterface):
                         yield path, entry
 
     def _classify(self, path, entry):
-        """Return (StoredObject or None, Leftover or None) for one entry of the walk."""
-        st = entry.stat(follow_symlinks=False)
+        """Return (StoredObject or None, Leftover or None) for one entry of the walk (neither if it is gone)."""
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return None, None  # a temporary renamed into place, or a file removed, while listing
         name = entry.name
         if entry.is_symlink():
             return None, Leftover("symlink", path, 0, _mtime(st))

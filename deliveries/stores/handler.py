@@ -8,32 +8,45 @@ from django.utils.module_loading import import_string
 
 from .base import DeliveryStoreInterface, InvalidStoreError
 
-__all__ = ["load_deliverystore_backend", "import_backend"]
+__all__ = ["available_backends", "load_deliverystore_backend", "import_backend"]
+
+SETTING = "DELIVERY_STORE_BACKEND"
 
 
-def import_backend(dotted_path):
-    """Import a store class from its dotted path, or raise InvalidStoreError saying what to set."""
+def available_backends():
+    """The dotted paths of the stores this project ships (``deliveries.stores.*DeliveryStore``), sorted."""
+    from . import __all__ as names  # the package re-exports every backend; imported late (it imports us)
+
+    return [f"deliveries.stores.{name}" for name in sorted(names) if name.endswith("DeliveryStore")]
+
+
+def import_backend(dotted_path, chosen_by=SETTING):
+    """
+    Import a store class from its dotted path, or raise InvalidStoreError naming ``chosen_by`` (the
+    setting, or the command-line flag, that named it) and the stores there are.
+    """
+    stores = ", ".join(available_backends())
+    fix = f"Set {chosen_by} to one of" if chosen_by == SETTING else "Use one of"
     try:
         cls = import_string(dotted_path)
     except ImportError as e:
-        raise InvalidStoreError(
-            f"DELIVERY_STORE_BACKEND {dotted_path!r} does not import ({e}). Set DELIVERY_STORE_BACKEND to the "
-            "dotted path of a store class, e.g. 'deliveries.stores.FsDeliveryStore'."
-        ) from e
+        raise InvalidStoreError(f"{chosen_by} {dotted_path!r} does not import ({e}). {fix}: {stores}.") from e
     if not (inspect.isclass(cls) and issubclass(cls, DeliveryStoreInterface)):
         raise InvalidStoreError(
-            f"DELIVERY_STORE_BACKEND {dotted_path!r} is not a DeliveryStoreInterface subclass. Set it to a store class."
+            f"{chosen_by} {dotted_path!r} is not a DeliveryStoreInterface subclass. {fix}: {stores}."
         )
     return cls
 
 
-def load_deliverystore_backend(backend=None, **options):
+def load_deliverystore_backend(backend=None, *, chosen_by=SETTING, **options):
     """
     Return a new store: ``backend`` (a dotted path, default ``DELIVERY_STORE_BACKEND``) built with
-    ``options`` as keywords; options left out take their defaults from settings.
+    ``options`` as keywords; options left out take their defaults from settings. ``chosen_by``
+    names what chose the backend (a command-line flag, say) in the message of a backend that does
+    not import.
     """
     dotted_path = backend or settings.DELIVERY_STORE_BACKEND
-    cls = import_backend(dotted_path)
+    cls = import_backend(dotted_path, chosen_by)
     try:
         return cls(**options)
     except InvalidStoreError:

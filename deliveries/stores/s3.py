@@ -12,9 +12,11 @@ overwrites silently. This store streams both ways with bounded memory:
   started, and copying a finished object onto itself just to add metadata would read every byte
   again, so the hash is kept where it can be without a second pass: in the user metadata
   ``x-amz-meta-sha256`` *and* the object tag ``sha256`` for single-part objects, in the tag
-  ``sha256`` (set right after completion; if that fails the object is deleted again, and a crash
-  in between leaves an object without a FileMeta, an orphan for ``checkstore``) for multipart
-  ones. ``object_sha256()`` reads either.
+  ``sha256`` (set right after completion) for multipart ones. ``object_sha256()`` reads either,
+  and answers "" (unknown) for an object without: the tag is a convenience, never what a
+  verification trusts (that is the FileMeta's SHA-256). So a failed tagging after a completed
+  upload or copy is logged and leaves the new bytes in place: the upload has replaced the old
+  ones already, and deleting it would leave the key empty.
   With ``checksums`` on, every request also carries ``x-amz-checksum-sha256`` of its own bytes, so
   the server rejects (``BadDigest``) a body damaged in transit.
 * Reads HEAD once (size and ETag), then stream one ranged GET from the position onwards; a seek
@@ -212,18 +214,7 @@ class _S3Writer(StoreWriter):
             **conditional,
         )
         self._upload_id = None  # completed: nothing left to abort
-        try:
-            store._call(
-                "put_object_tagging",
-                self.key,
-                Bucket=store.bucket,
-                Key=self._object_key,
-                Tagging={"TagSet": [{"Key": "sha256", "Value": sha256}]},
-            )
-        except BaseException:
-            # An object without its hash would pass for intact later: take it away again.
-            store._delete_quietly(self._object_key)
-            raise
+        store._tag_sha256(self.key, sha256)
 
     def _cancel_parts(self):
         """Cancel queued parts and wait for those being sent, so the abort comes after them."""
@@ -602,12 +593,28 @@ class S3DeliveryStore(DeliveryStoreInterface):
                 )
             raise
         if sha256:
+            self._tag_sha256(dst_key, sha256)
+
+    def _tag_sha256(self, key, sha256):
+        """
+        Tag a completed object with its SHA-256. The object is the key's bytes already (the old
+        ones are gone): a failure is logged, never undone by a delete, which would leave the key
+        empty. Without the tag ``object_sha256`` answers "" (unknown), which nothing trusts.
+        """
+        try:
             self._call(
                 "put_object_tagging",
-                dst_key,
+                key,
                 Bucket=self.bucket,
-                Key=dst,
+                Key=self._object_key(key),
                 Tagging={"TagSet": [{"Key": "sha256", "Value": sha256}]},
+            )
+        except Exception:
+            logger.warning(
+                "Could not tag %s in %s with its SHA-256; its bytes are in place, untagged",
+                key,
+                self.describe(),
+                exc_info=True,
             )
 
     # ---- listing -------------------------------------------------------------------------------

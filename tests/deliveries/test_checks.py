@@ -1,4 +1,4 @@
-"""System checks deliveries.E001-E003: each names what to set."""
+"""System checks deliveries.E001-E005: each names what to set."""
 
 import os
 import shutil
@@ -7,7 +7,7 @@ from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
 
-from deliveries.checks import check_deliverystore
+from deliveries.checks import check_deliverystore, check_upload_limits
 from deliveries.stores import MemoryDeliveryStore, StoreFacts
 
 
@@ -99,6 +99,23 @@ class TestStoreChecks(SimpleTestCase):
             ),
         )
 
+    def test_e005_empty_or_relative_paths(self):
+        """A relative store path is refused by name, for the filesystem and the dbm store alike (empty: E002)."""
+        cases = [
+            ("deliveries.stores.FsDeliveryStore", "DELIVERY_STORE_ROOT", "var/store", "is relative"),
+            ("deliveries.stores.DbmDeliveryStore", "DELIVERY_STORE_DBM_FILENAME", "x.dbm", "is relative"),
+        ]
+        for backend, setting, value, words in cases:
+            with self.subTest(setting=setting, value=value):
+                with override_settings(DELIVERY_STORE_BACKEND=backend, **{setting: value}):
+                    [(id_, msg)] = self.ids()
+                self.assertEqual(id_, "deliveries.E005")
+                self.assertIn(f"{setting}={value!r} {words}", msg)
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT="/srv/x"
+        ):
+            self.assertNotIn("deliveries.E005", [id_ for id_, _ in self.ids()])
+
     def test_healthy(self):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
@@ -106,3 +123,32 @@ class TestStoreChecks(SimpleTestCase):
             DELIVERY_STORE_BACKEND="deliveries.stores.FsDeliveryStore", DELIVERY_STORE_ROOT=os.path.join(tmp, "new")
         ):
             self.assertEqual(self.ids(), [])
+
+    def test_e003_each_mirrored_copy(self):
+        """A mirrored store's replica whose root is a file: E003 names that copy and its setting."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        afile = os.path.join(tmp, "file")
+        open(afile, "w").close()
+        fs = "deliveries.stores.FsDeliveryStore"
+        with override_settings(
+            DELIVERY_STORE_BACKEND="deliveries.stores.MirroredDeliveryStore",
+            DELIVERY_STORE_MIRROR_PRIMARY={"backend": fs, "options": {"root": os.path.join(tmp, "primary")}},
+            DELIVERY_STORE_MIRROR_REPLICAS=[{"backend": fs, "options": {"root": afile}}],
+        ):
+            [error] = check_deliverystore()
+        self.assertEqual(error.id, "deliveries.E003")
+        self.assertIn(f"the replica 1, FsDeliveryStore at {afile}: its root is not a directory", error.msg)
+        self.assertEqual(error.hint, "Set the replica 1's options in DELIVERY_STORE_MIRROR_REPLICAS.")
+
+
+class TestUploadLimitChecks(SimpleTestCase):
+    def test_e004_limits(self):
+        """A hand-in limit of 0, below 0 or not a number is refused, naming the setting; the defaults pass."""
+        self.assertEqual(check_upload_limits(), [])
+        for setting in ("DELIVERY_UPLOAD_MAX_FILE_SIZE", "DELIVERY_UPLOAD_MAX_FILES", "DELIVERY_UPLOAD_MAX_TOTAL_SIZE"):
+            for value in (0, -1, "10", True):
+                with self.subTest(setting=setting, value=value), override_settings(**{setting: value}):
+                    [error] = check_upload_limits()
+                    self.assertEqual(error.id, "deliveries.E004")
+                    self.assertIn(f"{setting} = {value!r}: a hand-in limit must be a whole number above 0", error.msg)

@@ -31,7 +31,9 @@ def every_known_type():
 
 
 def fake_filemeta(pk, content_type):
-    return SimpleNamespace(pk=pk, size=4, content_type=content_type, created=datetime(2026, 1, 1, tzinfo=UTC))
+    return SimpleNamespace(
+        pk=pk, size=4, filename="file", content_type=content_type, created=datetime(2026, 1, 1, tzinfo=UTC)
+    )
 
 
 class TestNormalize(SimpleTestCase):
@@ -82,8 +84,8 @@ class TestFamiliesAgree(SimpleTestCase):
         return previews.preview_kind(fake_filemeta(1, content_type))
 
     def test_text(self):
-        """Every type previews show as text is deflated in the zip, and in the filter's text family (SVG: images)."""
-        shown_as_text = {t for t in self.types if self.preview_kind(t) == "text"}
+        """Every type previews show as text (CSV tables and notebooks too) is deflated in the zip, and in the filter's text family (SVG: images)."""
+        shown_as_text = {t for t in self.types if self.preview_kind(t) in ("text", "csv", "notebook")}
         self.assertEqual(shown_as_text, self.deflated)
         self.assertEqual(shown_as_text - self.filter_families["text"], {"image/svg+xml"})
         self.assertIn("image/svg+xml", self.filter_families["image"])
@@ -152,3 +154,39 @@ class TestAnnounced(SimpleTestCase):
             with self.subTest(content_type=content_type):
                 self.assertTrue(content_type is None or is_text(content_type))
                 self.assertEqual(safe_content_type(content_type), "application/octet-stream")
+
+
+class TestDocumentKinds(SimpleTestCase):
+    def test_document_kind(self):
+        """PDFs, notebooks (by type, or by name when stored as JSON or octet-stream), CSV and Markdown; nothing else."""
+        from deliveries.content_types import document_kind
+
+        for content_type, filename, expected in (
+            ("application/pdf", "a.pdf", "pdf"),
+            ("Application/PDF; x=1", "a", "pdf"),
+            ("application/x-ipynb+json", "a", "notebook"),
+            ("application/json", "work.IPYNB", "notebook"),
+            ("application/octet-stream", "work.ipynb", "notebook"),
+            ("application/json", "data.json", None),
+            ("text/csv", "a.csv", "csv"),
+            ("text/tab-separated-values", "a.tsv", "csv"),
+            ("text/markdown", "a.md", "markdown"),
+            ("text/plain", "a.ipynb", None),
+            ("image/png", "a.png", None),
+        ):
+            with self.subTest(content_type=content_type, filename=filename):
+                self.assertEqual(document_kind(content_type, filename), expected)
+
+    def test_names_the_system_table_misnames(self):
+        """Sniffing believes the project's table for source files and notebooks, but never over a signature."""
+        for filename, expected in (
+            ("app.ts", "text/x-typescript"),
+            ("lib.rs", "text/x-rust"),
+            ("main.go", "text/x-go"),
+            ("fit.m", "text/x-matlab"),
+            ("work.ipynb", "application/x-ipynb+json"),
+            ("scores.CSV", "text/csv"),
+        ):
+            with self.subTest(filename=filename):
+                self.assertEqual(sniff_content_type(b"plain text", filename), expected)
+        self.assertEqual(sniff_content_type(b"\x89PNG\r\n\x1a\n", "app.ts"), "image/png")

@@ -110,9 +110,9 @@ class ValidatorTests(SimpleTestCase):
         self.assertEqual([row.score for row in rows[:12]], [*range(10, 21), 10])
 
     def test_unsatisfiable_validators_name_the_field(self):
-        """A MinLength above max_length raises NoValidValueError naming app.Model.field."""
+        """A MinLength above max_length: make_one raises NoValidValueError naming app.Model.field."""
         with self.assertRaisesMessage(NoValidValueError, "factoryapp.Impossible.short"):
-            Factory().prepare_one(Impossible)
+            Factory().make_one(Impossible)
 
 
 class FileFieldTests(TestCase):

@@ -4,11 +4,16 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core import validators
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+
+from factory import Derived, Sequence
 
 from .fields import LegacyIntegerField, OpaqueField, UpperCharField
 
@@ -140,6 +145,7 @@ class Validated(models.Model):
 
 class Impossible(models.Model):
     short = models.CharField(max_length=20, validators=[validators.MinLengthValidator(25)])
+    level = models.IntegerField(validators=[validators.MinValueValidator(10), validators.MaxValueValidator(5)])
 
 
 # --- unique sets and check constraints -------------------------------------------------------------
@@ -343,3 +349,133 @@ class Volunteer(models.Model):
             if active is None:
                 active = True
             return Volunteer(name=name, active=active)
+
+
+# --- states, sequences, derived values, after-make hooks, get_or_create --------------------------
+
+
+def add_shelves(library, factory):
+    """The "with_shelves" state's after-make hook: two shelves in the new library."""
+    factory.make(2, Shelf, library=library)
+
+
+class Library(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=60)
+    city = models.CharField(max_length=30)
+    open = models.BooleanField()
+    visitors = models.PositiveIntegerField()
+
+    class Factory:
+        get_name = Sequence("Library {n}")
+        get_slug = Derived(lambda library: slugify(library.name))
+        get_or_create = ("name",)
+        states = {
+            "closed": {"open": False, "visitors": 0},
+            "busy": {"open": True, "visitors": 10_000},
+            "in_oslo": {"city": "Oslo"},
+            "busy_in_oslo": {"_states": ["busy", "in_oslo"], "visitors": 20_000},
+            "with_shelves": {"_after_make": add_shelves},
+        }
+
+
+class Shelf(models.Model):
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="shelves")
+    label = models.CharField(max_length=20)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="shelves")
+
+    class Factory:
+        number_of_tags = 0
+
+        @staticmethod
+        def after_make(shelf, factory):
+            shelf.tags.add(factory.make_one(Tag, name=shelf.label))
+
+
+# --- harder real-world models --------------------------------------------------------------------
+
+
+class Account(models.Model):
+    """Expression-based and conditional unique constraints."""
+
+    owner = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="accounts")
+    email = models.EmailField(max_length=40)
+    handle = models.CharField(max_length=20)
+    primary = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="account_email_ci"),
+            models.UniqueConstraint(Lower("handle"), "owner", name="account_handle_per_owner"),
+            models.UniqueConstraint(fields=["owner"], condition=Q(primary=True), name="account_one_primary"),
+        ]
+
+
+TICKET_STATUSES = [("open", "Open"), ("closed", "Closed"), ("held", "Held")]
+
+
+class Ticket(models.Model):
+    """Conditional unique constraints over booleans and choices: rows outside the condition do not count."""
+
+    title = models.CharField(max_length=30)
+    pinned = models.BooleanField()
+    status = models.CharField(max_length=6, choices=TICKET_STATUSES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pinned"], condition=Q(pinned=True), name="ticket_one_pinned"),
+            models.UniqueConstraint(fields=["status"], condition=Q(status="open"), name="ticket_one_open"),
+        ]
+
+
+class Checkout(models.Model):
+    """CheckConstraints combining conditions with OR and NOT."""
+
+    kind = models.CharField(max_length=4, choices=[("loan", "Loan"), ("sale", "Sale")])
+    price = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    due = models.DateField(null=True, blank=True)
+    returned = models.DateField(null=True, blank=True)
+    copies = models.IntegerField()
+    code = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [
+            # A sale has a price, a loan a due date.
+            models.CheckConstraint(
+                condition=Q(kind="sale", price__isnull=False) | Q(kind="loan", due__isnull=False),
+                name="checkout_kind_needs",
+            ),
+            # Returned on or after the due date, when both are set.
+            models.CheckConstraint(
+                condition=Q(returned__isnull=True) | Q(due__isnull=True) | Q(returned__gte=F("due")),
+                name="checkout_returned_after_due",
+            ),
+            models.CheckConstraint(condition=~Q(copies__lt=10), name="checkout_at_least_ten"),
+            models.CheckConstraint(condition=~Q(code="") & ~Q(code__startswith="-"), name="checkout_code"),
+            models.CheckConstraint(condition=~(Q(kind="sale") & Q(copies__gt=50)), name="checkout_sale_copies"),
+        ]
+
+
+class Loan(models.Model):
+    """limit_choices_to on a ForeignKey, a OneToOneField and a ManyToManyField; a to_field FK."""
+
+    library = models.ForeignKey(
+        Library, on_delete=models.CASCADE, limit_choices_to=Q(open=True) & Q(visitors__gte=100), related_name="loans"
+    )
+    reader = models.ForeignKey(Author, on_delete=models.CASCADE, limit_choices_to={"name__startswith": "A"})
+    clerk = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, limit_choices_to={"is_staff": True}
+    )
+    labels = models.ManyToManyField(Tag, limit_choices_to=Q(name__endswith="!"), related_name="loans")
+    branch = models.ForeignKey(Library, to_field="name", on_delete=models.CASCADE, related_name="branch_loans")
+
+
+class Contact(models.Model):
+    """Formatted strings in short columns; unique_for_date."""
+
+    email = models.EmailField(max_length=8, unique=True)
+    tiny_email = models.EmailField(max_length=6)
+    site = models.URLField(max_length=12, unique=True)
+    slug = models.SlugField(max_length=4, unique=True)
+    headline = models.CharField(max_length=20, unique_for_date="day")
+    day = models.DateField()

@@ -39,3 +39,33 @@ class TestMalformedSettings(SimpleTestCase):
                 self.assertEqual(result.returncode, status, result.stderr)
                 self.assertIn(message, result.stderr)
                 self.assertNotIn("Traceback", result.stderr)
+
+    def test_unusable_environment_is_one_line(self):
+        """A bad time zone, an empty or relative store root, an unreachable or unmigrated database: one line, exit 2."""
+        empty_db = tempfile.NamedTemporaryFile(suffix=".sqlite3")
+        self.addCleanup(empty_db.close)
+        cases = [
+            (["check"], {"TIME_ZONE": "Mars/Base"}, "TIME_ZONE='Mars/Base' is not a time zone. Set TIME_ZONE"),
+            (["check"], {"DELIVERY_STORE_ROOT": ""}, "DELIVERY_STORE_ROOT is empty, which would mean the current"),
+            (["check"], {"DELIVERY_STORE_ROOT": "store"}, "DELIVERY_STORE_ROOT='store' is relative"),
+            (["check"], {"DELIVERY_STORE_DBM_FILENAME": "x.dbm"}, "DELIVERY_STORE_DBM_FILENAME='x.dbm' is relative"),
+            (
+                ["checkstore"],
+                {"DATABASE_URL": "postgres://someone:secret@127.0.0.1:1/nowhere"},
+                "The database could not be used (connection",
+            ),
+            (["checkstore"], {"DATABASE_URL": f"sqlite:///{empty_db.name}"}, "run `manage.py migrate`"),
+            (["seedfactory"], {"DATABASE_URL": f"sqlite:///{empty_db.name}"}, "Check DATABASE_URL"),
+            (
+                ["copystore", "--to", "deliveries.stores.MemoryDeliveryStore"],
+                {"DATABASE_URL": f"sqlite:///{empty_db.name}"},
+                "Check DATABASE_URL",
+            ),
+        ]
+        for args, env, message in cases:
+            with self.subTest(args=args, env=env):
+                result = manage(*args, **env)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+                self.assertNotIn("secret", result.stderr)

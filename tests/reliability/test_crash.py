@@ -1,7 +1,9 @@
 """Crash mid-write: SIGKILL a writer at random points, at least 50 times per backend."""
 
+import hashlib
 import json
 import os
+import random
 import shutil
 import tempfile
 from io import StringIO
@@ -10,9 +12,17 @@ from django.core.management import CommandError, call_command
 from django.test import TransactionTestCase
 
 from deliveries.models import FileMeta
-from deliveries.stores import DatabaseDeliveryStore, DbmDeliveryStore, FsDeliveryStore, swap_deliverystore
+from deliveries.stores import (
+    DatabaseDeliveryStore,
+    DbmDeliveryStore,
+    FsDeliveryStore,
+    MirroredDeliveryStore,
+    swap_deliverystore,
+)
+from deliveries.stores.healing import is_quarantine_key
 from deliveries.testhelpers import make_delivery
-from tests.support.crash import run_trials
+from tests.support.crash import kill_after, run_trials, time_child
+from tests.support.damage import KINDS, damage, read
 
 TRIALS = int(os.environ.get("CRASH_TRIALS", "50"))
 SIZE = 2 * 1024 * 1024  # bytes per trial; a subclass may set `size`
@@ -46,7 +56,11 @@ class CrashTestMixin:
 
     def checkstore(self, *args):
         """Run manage.py checkstore --deep --json on this store; return (exit status, JSON)."""
-        options = [arg for key, value in self.store_options().items() for arg in ("--option", f"{key}={value}")]
+        options = [
+            arg
+            for key, value in self.store_options().items()
+            for arg in ("--option", f"{key}={value if isinstance(value, str) else json.dumps(value)}")
+        ]
         out = StringIO()
         status = 0
         try:
@@ -118,3 +132,65 @@ class TestCrashDatabase(CrashTestMixin, TransactionTestCase):
 
     def make_store(self):
         return DatabaseDeliveryStore(**self.store_options())
+
+
+class TestCrashMirrored(CrashTestMixin, TransactionTestCase):
+    """A filesystem primary and replica: a killed write leaves complete bytes in every copy or no row."""
+
+    backend = "deliveries.stores.MirroredDeliveryStore"
+
+    def store_options(self):
+        fs = "deliveries.stores.FsDeliveryStore"
+        return {
+            "primary": {"backend": fs, "options": {"root": os.path.join(self.tmp, "primary")}},
+            "replicas": [{"backend": fs, "options": {"root": os.path.join(self.tmp, "replica")}}],
+        }
+
+    def make_store(self):
+        return MirroredDeliveryStore(**self.store_options())
+
+    def test_sigkill_mid_repair(self):
+        """checkstore --deep --repair killed at random points: every copy is whole (good or as damaged), never half-repaired."""
+        payloads = [hashlib.sha256(str(i).encode()).digest() * 8192 for i in range(12)]
+        files = [self.delivery.add_file(f"r{i}.bin", [data]) for i, data in enumerate(payloads)]
+        primary, replica = (copy.store for copy in self.store.copies())
+        allowed = {}  # (copy store, pk) -> digests a copy may hold after a kill: the good one, or its damage
+
+        def damage_all():
+            """The same damage every trial: good bytes put back, then damaged again (each kind, both copies)."""
+            for i, fm in enumerate(files[:8]):
+                target = primary if i % 2 == 0 else replica
+                with target.write_open(fm) as writer:
+                    writer.write(payloads[i])
+                damage(target, fm, KINDS[i % len(KINDS)], files[(i + 1) % len(files)])
+                state = read(target, fm) if target.exists(fm) else None
+                allowed[(target, fm.pk)] = {fm.checksum, hashlib.sha256(state).hexdigest() if state else None}
+
+        def repair():
+            call_command("checkstore", "--deep", "--repair", "--json", stdout=StringIO(), stderr=StringIO())
+
+        damage_all()
+        full = time_child(repair)
+        rng = random.Random(11)
+        trials = max(10, TRIALS // 2)
+        finished = 0
+        for _ in range(trials):
+            damage_all()
+            finished += kill_after(repair, rng.uniform(0, 1.5 * full))
+            for fm in files:
+                for copy_store in (primary, replica):
+                    held = hashlib.sha256(read(copy_store, fm)).hexdigest() if copy_store.exists(fm) else None
+                    self.assertIn(held, allowed.get((copy_store, fm.pk), {fm.checksum}), f"file {fm.pk}")
+            damaged = {d for digests in allowed.values() for d in digests if d}
+            for copy_store in (primary, replica):
+                for obj in copy_store.iter_objects():
+                    if is_quarantine_key(obj.key):
+                        self.assertIn(hashlib.sha256(read(copy_store, obj.key)).hexdigest(), damaged)
+        self.assertLess(finished, trials, "no trial was killed before the repair finished")
+        status, found = self.checkstore("--repair")
+        self.assertEqual(status, 0, found)
+        status, found = self.checkstore()
+        self.assertLessEqual({p["code"] for p in found["problems"]}, {"TEMP_LEFTOVER"}, found)
+        print(
+            f"\n{type(self).__name__}: {trials} repairs killed at random points, {finished} finished first; then repaired and clean"
+        )

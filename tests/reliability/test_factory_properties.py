@@ -1,7 +1,8 @@
 """
 Property-based test of the factory: models defined at random at test time (fields of every common
-kind, with random null/blank/unique/max_length/choices/validators, and a foreign key), each made
-with the factory: every instance passes full_clean() and saves.
+kind, with random null/blank/unique/max_length/choices/validators, and a foreign key, perhaps with
+limit_choices_to; constraints: expression-based and conditional UniqueConstraints, CheckConstraints
+with OR and NOT), each made with the factory: every instance passes full_clean() and saves.
 """
 
 import itertools
@@ -9,6 +10,8 @@ import itertools
 from django.apps import apps
 from django.core import validators
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TransactionTestCase
@@ -52,7 +55,7 @@ def field_specs(draw):
     options = {"null": draw(st.booleans()), "blank": draw(st.booleans())}
     if kind in ("char", "email", "slug", "url"):
         # The shortest lengths at which a column can hold many distinct valid values of its kind.
-        shortest = {"char": 5, "slug": 5, "email": 12, "url": 16}[kind]
+        shortest = {"char": 5, "slug": 3, "email": 7, "url": 12}[kind]
         options["max_length"] = draw(st.integers(shortest, 120))
     if kind in ("char", "int", "email", "slug", "uuid", "date") and draw(st.booleans()):
         options["unique"] = True
@@ -102,7 +105,14 @@ def model_specs(draw):
     return {
         "fields": fields,
         "fk": draw(st.sampled_from([None, "required", "nullable"])),
+        "limit": draw(st.sampled_from([None, "dict", "q"])),
         "unique_together": draw(st.booleans()) and len(fields) >= 2,
+        # Constraints over two helper fields, flag (boolean) and level (integer):
+        "lower_unique": draw(st.booleans()),  # UniqueConstraint(Lower(<the first char field>))
+        "conditional": draw(st.sampled_from([None, "flag", "first"])),  # unique ... where flag is true
+        "check_or": draw(st.booleans()),  # level >= bound OR flag
+        "check_not": draw(st.booleans()),  # NOT (level in [...])
+        "bound": draw(st.integers(-100, 10**6)),
     }
 
 
@@ -125,10 +135,29 @@ def build_models(spec):
         names.append(f"f{i}")
     if spec["fk"]:
         nullable = spec["fk"] == "nullable"
-        attrs["parent"] = models.ForeignKey(parent, on_delete=models.CASCADE, null=nullable, blank=nullable)
+        limit = {None: None, "dict": {"name__startswith": "p"}, "q": Q(name__endswith="!") | Q(name="x")}[spec["limit"]]
+        attrs["parent"] = models.ForeignKey(
+            parent, on_delete=models.CASCADE, null=nullable, blank=nullable, limit_choices_to=limit
+        )
     meta = {"app_label": "factoryapp"}
     if spec["unique_together"]:
         meta["unique_together"] = [(names[0], names[1])]
+    constraints = []
+    attrs["flag"] = models.BooleanField()
+    attrs["level"] = models.IntegerField()
+    chars = [name for name, (cls, options) in zip(names, spec["fields"]) if cls is models.CharField]
+    if spec["lower_unique"] and chars:
+        constraints.append(models.UniqueConstraint(Lower(chars[0]), name=f"random{n}_lower"))
+    if spec["conditional"]:
+        target = "flag" if spec["conditional"] == "flag" else names[0]
+        constraints.append(models.UniqueConstraint(fields=[target], condition=Q(flag=True), name=f"random{n}_cond"))
+    if spec["check_or"]:
+        constraints.append(
+            models.CheckConstraint(condition=Q(level__gte=spec["bound"]) | Q(flag=True), name=f"random{n}_or")
+        )
+    if spec["check_not"]:
+        constraints.append(models.CheckConstraint(condition=~Q(level__in=[1, 2, spec["bound"]]), name=f"random{n}_not"))
+    meta["constraints"] = constraints
     attrs["Meta"] = type("Meta", (), meta)
     model = type(f"RandomModel{n}", (models.Model,), attrs)
     with connection.schema_editor() as editor:

@@ -28,16 +28,21 @@ from .test_crash import CrashTestMixin
 MiB = 1024 * 1024
 
 
-def s3_store(server, **options):
-    return S3DeliveryStore(
-        bucket=server.bucket,
-        prefix=f"rel-{uuid.uuid4().hex}",
-        endpoint_url=server.endpoint_url,
-        region="us-east-1",
-        access_key_id=server.access_key,
-        secret_access_key=server.secret_key,
+def s3_options(server, **options):
+    """The keywords of a store on ``server``, under a prefix of its own; ``options`` add or override."""
+    return {
+        "bucket": server.bucket,
+        "prefix": f"rel-{uuid.uuid4().hex}",
+        "endpoint_url": server.endpoint_url,
+        "region": "us-east-1",
+        "access_key_id": server.access_key,
+        "secret_access_key": server.secret_key,
         **options,
-    )
+    }
+
+
+def s3_store(server, **options):
+    return S3DeliveryStore(**s3_options(server, **options))
 
 
 def own_server(test, bucket):
@@ -60,16 +65,7 @@ class TestCrashS3(CrashTestMixin, TransactionTestCase):
 
     def store_options(self):
         if not hasattr(self, "_options"):
-            server = self.seaweedfs
-            self._options = {
-                "bucket": server.bucket,
-                "prefix": f"rel-{uuid.uuid4().hex}",
-                "endpoint_url": server.endpoint_url,
-                "region": "us-east-1",
-                "access_key_id": server.access_key,
-                "secret_access_key": server.secret_key,
-                "part_size": 5 * MiB,
-            }
+            self._options = s3_options(self.seaweedfs, part_size=5 * MiB)
         return self._options
 
     def make_store(self):
@@ -153,7 +149,14 @@ class TestS3Restart(TransactionTestCase):
         if isinstance(outcomes["read"], bytes):
             self.assertEqual(hashlib.sha256(outcomes["read"]).digest(), hashlib.sha256(kept_data).digest())
 
+        old_endpoint = self.server.endpoint_url
         self.server.restart()
+        self.assertNotEqual(self.server.endpoint_url, old_endpoint)  # fresh ports: the old may be taken
+        # The same store at the server's new address.
+        self.store = s3_store(
+            self.server, prefix=self.store.prefix, part_size=5 * MiB, read_timeout=3, connect_timeout=2, max_attempts=2
+        )
+        self.enterContext(swap_deliverystore(FileMeta, self.store))
         # Normal service again: the old file is intact, new ones go in, and no half object exists.
         # The gateway answers before its volume server has registered again: reads get a 500
         # ("please try again") for a moment, so service is awaited, within a bound.

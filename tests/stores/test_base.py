@@ -369,10 +369,14 @@ class TestFacts(SimpleTestCase):
                 self.assertIn("by this process", facts.problem)
 
     def test_dbm(self):
-        """DbmDeliveryStore: its file, and the directory beside it."""
+        """DbmDeliveryStore: its file (a database dbm can open), and the directory beside it."""
+        existing = os.path.join(self.tmp, "existing.dbm")
+        with DbmDeliveryStore(existing).write_open("1") as writer:
+            writer.write(b"x")
         cases = [
             (os.path.join(self.tmp, "new.dbm"), ("dbm file", False, True), ""),
-            (self.afile, ("dbm file", True, True), ""),
+            (existing, ("dbm file", True, True), ""),
+            (self.afile, ("dbm file", False, False), "its dbm file is not a dbm database"),
             (self.tmp, ("dbm file", False, False), "its dbm file is not a file"),
             (os.path.join(self.afile, "x.dbm"), ("dbm file", False, False), "its dbm file cannot be created"),
         ]

@@ -5,7 +5,13 @@ import tempfile
 
 from django.test import TestCase, TransactionTestCase
 
-from deliveries.stores import DatabaseDeliveryStore, DbmDeliveryStore, FsDeliveryStore, MemoryDeliveryStore
+from deliveries.stores import (
+    DatabaseDeliveryStore,
+    DbmDeliveryStore,
+    FsDeliveryStore,
+    MemoryDeliveryStore,
+    MirroredDeliveryStore,
+)
 from deliveries.testhelpers import TestDeliveryStoreMixin
 
 
@@ -42,6 +48,33 @@ class TestDatabaseDeliveryStore(TestDeliveryStoreMixin, TransactionTestCase):
     # TransactionTestCase: the concurrent-writers test uses real connections from threads.
     def get_storageobj(self):
         return DatabaseDeliveryStore(chunk_size=256 * 1024)
+
+
+FS = "deliveries.stores.FsDeliveryStore"
+
+
+class TestMirroredMemory(TestDeliveryStoreMixin, TestCase):
+    def get_storageobj(self):
+        return MirroredDeliveryStore(MemoryDeliveryStore(), [MemoryDeliveryStore()])
+
+
+class TestMirroredFs(TempDirMixin, TestDeliveryStoreMixin, TestCase):
+    def get_storageobj(self):
+        return MirroredDeliveryStore(
+            {"backend": FS, "options": {"root": f"{self.tmpdir}/a"}},
+            [{"backend": FS, "options": {"root": f"{self.tmpdir}/b", "fsync": False}}],
+        )
+
+
+class TestMirroredThreeCopiesSmallVerifyAhead(TempDirMixin, TestDeliveryStoreMixin, TestCase):
+    """The contract with two replicas, and every file big enough to stream (verify_ahead=0)."""
+
+    def get_storageobj(self):
+        return MirroredDeliveryStore(
+            {"backend": FS, "options": {"root": f"{self.tmpdir}/a", "fsync": False}},
+            [MemoryDeliveryStore(), {"backend": FS, "options": {"root": f"{self.tmpdir}/c", "fsync": False}}],
+            verify_ahead=0,
+        )
 
 
 class TestDbmCleanupFailure(TempDirMixin, TestCase):

@@ -118,6 +118,46 @@ class TestSymlinks(FsTestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.outside, "0/000/5")))
 
 
+class TestNotRegularFiles(FsTestCase):
+    def test_fifo_is_refused_without_waiting(self):
+        """A FIFO where a file belongs is refused at once by read, size and copy: no reader hangs on it."""
+        import threading
+
+        self.write("5", b"x")  # makes the fan-out directory
+        fifo = os.path.join(self.root, "0", "000", "6")
+        os.mkfifo(fifo)
+        for name, call in (
+            ("read_open", lambda: self.store.read_open("6")),
+            ("size", lambda: self.store.size("6")),
+            ("copy", lambda: self.store.copy("6", "7")),
+        ):
+            with self.subTest(name):
+                outcome = []
+
+                def attempt(call=call, outcome=outcome):
+                    try:
+                        call()
+                    except Exception as e:
+                        outcome.append(e)
+
+                thread = threading.Thread(target=attempt, daemon=True)
+                thread.start()
+                thread.join(timeout=5)
+                if thread.is_alive():
+                    # Free the stuck reader by opening the other end, then fail.
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                    thread.join(timeout=5)
+                    self.fail(f"{name} waited on a FIFO")
+                self.assertEqual(len(outcome), 1)
+                self.assertIsInstance(outcome[0], DeliveryStoreFileNotFound)
+                self.assertIn("not a regular file", str(outcome[0]))
+        self.assertFalse(self.store.exists("6"))
+        self.assertFalse(self.store.exists("7"))
+        self.assertEqual([(lo.kind, lo.name) for lo in self.store.iter_leftovers()], [("stray", "0/000/6")])
+        with self.store.read_open("5") as reader:  # positive control: a regular file still reads
+            self.assertEqual(reader.read(), b"x")
+
+
 class TestLeftovers(FsTestCase):
     def test_stray_and_temporary_files(self):
         """Files that are not objects are reported by kind, and can be removed one by one."""

@@ -143,6 +143,42 @@ class TestS3Writes(S3Mixin, TestCase):
         self.assertFalse(self.store.exists(self.filemeta))
         self.assertEqual(self._uploads(), [])
 
+    def test_failed_tagging_after_a_multipart_rewrite_keeps_the_new_bytes(self):
+        """Tagging that fails after a multipart rewrite (or copy) completed: the key holds the new bytes, never nothing."""
+        store = self.make_store(part_size=5 * MiB)
+        old, new = os.urandom(11 * MiB), os.urandom(11 * MiB + 3)
+        with store.write_open(self.filemeta) as writer:
+            writer.write(old)
+        real_call = store._call
+
+        def failing_tagging(operation, key, **kwargs):
+            if operation == "put_object_tagging":
+                raise S3StoreUnavailable("the tagging request timed out")
+            return real_call(operation, key, **kwargs)
+
+        with mock.patch.object(store, "_call", side_effect=failing_tagging):
+            with self.assertLogs("deliveries.stores.s3", "WARNING") as logs:
+                with store.write_open(self.filemeta) as writer:
+                    writer.write(new)
+        self.assertIn("its bytes are in place, untagged", logs.output[0])
+        self.assertEqual(b"".join(store.iter_chunks(self.filemeta)), new)
+        self.assertEqual(store.object_sha256(self.filemeta), "")  # unknown, not wrong
+        # Positive control: with tagging working, the rewrite is tagged.
+        with store.write_open(self.filemeta) as writer:
+            writer.write(old)
+        self.assertEqual(store.object_sha256(self.filemeta), hashlib.sha256(old).hexdigest())
+        # A multipart copy onto an existing key whose tagging fails: the copy is in place.
+        other = FileMeta.objects.create(delivery=self.delivery, filename="b.bin", size=0, checksum="")
+        with store.write_open(other) as writer:
+            writer.write(b"other's old bytes")
+        with (
+            mock.patch.object(store, "_call", side_effect=failing_tagging),
+            mock.patch.object(s3_module, "MAX_COPY_OBJECT", MiB),
+        ):
+            with self.assertLogs("deliveries.stores.s3", "WARNING"):
+                store.copy(self.filemeta, other)
+        self.assertEqual(b"".join(store.iter_chunks(other)), old)
+
     def test_create_only_refuses_to_replace(self):
         """With create_only, a second write (or a copy) onto a key raises FileExistsError and keeps the first bytes."""
         store = self.make_store(part_size=5 * MiB, create_only=True)

@@ -10,6 +10,8 @@ invariant is checked from the parent:
 * no partial bytes are visible: every object in the store holds the complete payload of its
   trial (an orphan may exist: bytes committed, row never committed);
 * anything else is a leftover of an interrupted write (a temporary file or chunk).
+
+A store that keeps several copies (``MirroredDeliveryStore``) has each copy checked so.
 """
 
 import hashlib
@@ -132,6 +134,15 @@ def run_trials(delivery, store, trials, size, seed=0, max_delay=None):
         )
     }
     report.rows = len(rows)
+    for copy in store.copies():  # every copy of a store that keeps several, each on its own
+        _check_copy(copy, rows, size, digests, report)
+    return report
+
+
+def _check_copy(copy, rows, size, digests, report):
+    """Every row's bytes complete in this copy; every other object a complete payload (an orphan)."""
+    where = f" in {copy.name}" if copy.name else ""
+    store = copy.store
     for pk, (name, fsize, checksum) in rows.items():
         digest = hashlib.sha256()
         try:
@@ -140,10 +151,10 @@ def run_trials(delivery, store, trials, size, seed=0, max_delay=None):
                 digest.update(chunk)
                 n += len(chunk)
         except FileNotFoundError:
-            report.problems.append(f"FileMeta {pk} ({name}) has no bytes")
+            report.problems.append(f"FileMeta {pk} ({name}) has no bytes{where}")
             continue
         if (n, digest.hexdigest()) != (size, digests[name]) or (fsize, checksum) != (size, digests[name]):
-            report.problems.append(f"FileMeta {pk} ({name}): incomplete bytes or row ({n} bytes, row {fsize})")
+            report.problems.append(f"FileMeta {pk} ({name}): incomplete bytes or row{where} ({n} bytes, row {fsize})")
     for obj in store.iter_objects():
         if obj.key in rows:
             continue
@@ -152,5 +163,46 @@ def run_trials(delivery, store, trials, size, seed=0, max_delay=None):
         for chunk in store.iter_chunks(obj.key):
             digest.update(chunk)
         if obj.size != size or digest.hexdigest() not in digests.values():
-            report.problems.append(f"object {obj.key} without a row holds partial bytes ({obj.size} bytes)")
-    return report
+            report.problems.append(f"object {obj.key} without a row holds partial bytes{where} ({obj.size} bytes)")
+
+
+def _fork(work):
+    """Fork a child that runs ``work()`` and exits (0, or 1 if it raised) without cleanup; return (pid, pipe)."""
+    connections.close_all()  # the child must open its own connections, not share ours
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        code = 1
+        try:
+            os.write(write_fd, b"s")
+            work()
+            os.write(write_fd, b"d")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    os.read(read_fd, 1)  # the child has started
+    return pid, read_fd
+
+
+def time_child(work):
+    """Seconds a forked child takes to run ``work()`` to the end."""
+    start = time.perf_counter()
+    pid, read_fd = _fork(work)
+    _, status = os.waitpid(pid, 0)
+    os.close(read_fd)
+    if os.WEXITSTATUS(status):
+        raise AssertionError("the uninterrupted child failed")
+    return time.perf_counter() - start
+
+
+def kill_after(work, delay):
+    """Run ``work()`` in a forked child and SIGKILL it after ``delay`` seconds; return True if it had finished."""
+    pid, read_fd = _fork(work)
+    time.sleep(delay)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    finished = os.read(read_fd, 1) == b"d"
+    os.close(read_fd)
+    return finished

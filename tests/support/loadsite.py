@@ -81,11 +81,14 @@ class SiteError(RuntimeError):
 class LoadSite:
     """
     The site's temporary directory, database, store and gunicorn. ``start()`` migrates, seeds and
-    serves; ``stop()`` ends gunicorn and removes everything. ``made`` is seed()'s result.
+    serves; ``stop()`` ends gunicorn and removes everything. ``made`` is the seeding step's result:
+    by default seed()'s; ``seed_module`` names another module whose ``seed`` step prints JSON the
+    same way (run with the site's environment). ``env`` adds to the site's environment.
     """
 
-    def __init__(self, workers=2, threads=8):
+    def __init__(self, workers=2, threads=8, *, seed_module="tests.support.loadsite", env=None):
         self.workers, self.threads = workers, threads
+        self.seed_module = seed_module
         self.tmp = tempfile.mkdtemp(prefix="admin-load-")
         self.password = secrets.token_urlsafe(16)
         self.env = {
@@ -104,6 +107,7 @@ class LoadSite:
             "SECURE_HSTS_SECONDS": "0",
             "DELIVERIES_LOG_LEVEL": "WARNING",  # one INFO line per download would flood the log
             "LOADSITE_PASSWORD": self.password,
+            **(env or {}),
         }
         self.log_path = os.path.join(self.tmp, "gunicorn.log")
         self.process = None
@@ -122,7 +126,7 @@ class LoadSite:
 
     def start(self):
         self._run("manage.py", "migrate", "--noinput")
-        self.made = json.loads(self._run("-m", "tests.support.loadsite", "seed").splitlines()[-1])
+        self.made = json.loads(self._run("-m", self.seed_module, "seed", timeout=1800).splitlines()[-1])
         # Bind the port here and hand the socket over: no window in which another process takes it.
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -199,12 +203,27 @@ class LoadSite:
         """{worker pid: resident set size in bytes}."""
         sizes = {}
         for pid in self.worker_pids():
-            with contextlib.suppress(OSError):
-                with open(f"/proc/{pid}/status") as f:
-                    match = re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.MULTILINE)
-                if match:
-                    sizes[pid] = int(match.group(1)) * 1024
+            with contextlib.suppress(OSError, TypeError):
+                sizes[pid] = self._status_kib(pid, "VmRSS") * 1024
         return sizes
+
+    def _status_kib(self, pid, field):
+        with open(f"/proc/{pid}/status") as f:
+            match = re.search(rf"^{field}:\s+(\d+) kB", f.read(), re.MULTILINE)
+        return int(match.group(1)) if match else None
+
+    def reset_peaks(self):
+        """Make each worker's peak resident size (VmHWM) start again from its current size (Linux)."""
+        for pid in self.worker_pids():
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
+
+    def peaks(self):
+        """{worker pid: (resident size, peak resident size since reset_peaks()) in bytes}."""
+        return {
+            pid: (self._status_kib(pid, "VmRSS") * 1024, self._status_kib(pid, "VmHWM") * 1024)
+            for pid in self.worker_pids()
+        }
 
     def login(self):
         """Log in as the superuser through the login form; return the Cookie header of the session."""

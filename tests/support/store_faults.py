@@ -1,7 +1,8 @@
 """
-Fault injection: a store whose reads fail with EIO (ReadFailingStore), and for checkstore tests a
-mixin that seeds a few files into a store, and helpers that run the command and return its exit
-status and JSON.
+Fault injection: stores whose reads fail with EIO (ReadFailingStore) or whose n-th write fails
+(FailOnNthWriteStore), a reader that fails part way (FailingReader: a disk, or a client's broken
+connection), and for checkstore tests a mixin that seeds a few files into a store, and helpers
+that run the command and return its exit status and JSON.
 """
 
 import errno
@@ -17,6 +18,7 @@ from django.core.management import CommandError, call_command
 
 from deliveries import health
 from deliveries.stores import MemoryDeliveryStore
+from deliveries.stores.base import MARKER_KEY
 from deliveries.testhelpers import make_delivery
 from tests.support.store_mixins import SwappedStoreMixin
 
@@ -24,7 +26,7 @@ CONTENTS = [b"print('hello')\n", b"A report.\n" * 300, bytes(range(256)) * 5000]
 STRAY_KEY = "987654321"
 
 
-class _FailingReader(io.BytesIO):
+class FailingReader(io.BytesIO):
     """A reader over ``data`` that hands out its first ``fail_after`` bytes, then raises EIO."""
 
     def __init__(self, data, fail_after):
@@ -51,18 +53,20 @@ class ReadFailingStore(MemoryDeliveryStore):
     """
     A MemoryDeliveryStore whose reads fail with EIO while ``failing`` is set, as a failing disk or
     an NFS hiccup does: a reader hands out the first ``fail_after`` bytes (0: none), then raises
-    ``OSError(EIO)``. Writes, listings and sizes keep working.
+    ``OSError(EIO)``. ``only_keys``, when set, limits the failures to those keys. Writes, listings
+    and sizes keep working.
     """
 
     def __init__(self, *, fail_after=0, **options):
         super().__init__(**options)
         self.fail_after = fail_after
         self.failing = False
+        self.only_keys = None
 
     def _read_open(self, key):
-        if not self.failing:
+        if not self.failing or (self.only_keys is not None and key not in self.only_keys):
             return super()._read_open(key)
-        return _FailingReader(self._get(key), self.fail_after)
+        return FailingReader(self._get(key), self.fail_after)
 
 
 def run_checkstore(*args):
@@ -118,9 +122,63 @@ class StoreFaultsMixin(SwappedStoreMixin):
         return sorted((str(p.code), p.filemeta) for p in report.problems)
 
     def assert_problem(self, doc, code, filemeta, key):
-        """The JSON names exactly this one problem, with its code, FileMeta id and key."""
+        """The JSON names exactly this one problem: code, FileMeta id, key, and the file's name, delivery and group."""
         self.assertEqual([(p["code"], p["filemeta"], p["key"]) for p in doc["problems"]], [(code, filemeta, key)])
         self.assertEqual(doc["summary"]["counts"], {code: 1})
+        if filemeta is not None:
+            row = next(f for f in self.files if f.pk == filemeta)
+            group = row.delivery.assignment_group
+            named = {
+                k: doc["problems"][0][k] for k in ("filename", "delivery", "delivery_label", "group", "group_label")
+            }
+            self.assertEqual(
+                named,
+                {
+                    "filename": row.filename,
+                    "delivery": row.delivery_id,
+                    "delivery_label": f"delivery #{row.delivery.number}",
+                    "group": group.pk,
+                    "group_label": str(group),
+                },
+            )
+
+    # ---- the marker ------------------------------------------------------------------------------
+
+    def test_store_without_marker_is_refused(self):
+        """A store with no marker while files are recorded: exit 2 naming --adopt, not a MISSING per file."""
+        from deliveries.models import FileMeta, StoreCheckRun
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("holds no store marker, yet files are recorded", doc["error"])
+        self.assertIn("manage.py checkstore --adopt", doc["error"])
+        self.assertEqual(StoreCheckRun.objects.latest("started").exit_code, 2)
+        self.assertEqual(set(FileMeta.objects.values_list("status", flat=True)), {"unverified"})
+
+    def test_adopt(self):
+        """--adopt marks a store whose files are all there, and refuses (exit 1, no marker) one that misses some."""
+        from deliveries.stores import MARKER_KEY
+
+        self.store.remove(MARKER_KEY)
+        self.store.remove(self.files[0])
+        status, doc = run_checkstore_json("--adopt")
+        self.assertEqual((status, doc["adopted"]), (1, False))
+        self.assertEqual(doc["summary"]["counts"], {"MISSING": 1})
+        self.assertIsNone(self.store.read_marker())
+        self.rewrite(self.files[0], CONTENTS[0])
+        self.assertIsNone(self.store.read_marker())  # a write into a store with objects marks nothing
+        status, out = run_checkstore("--adopt")
+        self.assertEqual(status, 0)
+        marker = self.store.read_marker()
+        self.assertEqual(
+            out.splitlines()[-1],
+            f"adopted: {self.store.describe()} holds store marker {marker['store_id']}: exit status 0",
+        )
+        self.assertEqual(run_checkstore_json()[0], 0)
+        with self.assertRaisesMessage(CommandError, "--adopt checks every file with a light check: leave out --deep"):
+            call_command("checkstore", "--adopt", "--deep", stdout=StringIO())
 
     # ---- the faults -----------------------------------------------------------------------------
 
@@ -196,3 +254,28 @@ class LeftoverFaultsMixin:
         self.assert_problem(doc, "TEMP_LEFTOVER", None, name)
         status, _ = run_checkstore_json("--fail-on-orphans")
         self.assertEqual(status, 1)
+
+
+class FailOnNthWriteStore(MemoryDeliveryStore):
+    """
+    A MemoryDeliveryStore whose ``fail_on``-th writer of a file (counting from 1; the store's own
+    marker does not count) raises OSError(ENOSPC) on its first write.
+    """
+
+    def __init__(self, fail_on, **kwargs):
+        super().__init__(**kwargs)
+        self.fail_on = fail_on
+        self.writers = 0
+
+    def _write_open(self, key):
+        writer = super()._write_open(key)
+        if key == MARKER_KEY:
+            return writer
+        self.writers += 1
+        if self.writers == self.fail_on:
+
+            def fail(data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            writer._write = fail
+        return writer

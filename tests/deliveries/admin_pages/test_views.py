@@ -131,6 +131,13 @@ class TestDownloadView(AdminFixtureMixin, TestCase):
         response = self.client.get(self.url)
         self.assertContains(response, "found these bytes corrupt", status_code=409)
         self.assertEqual(self.content(self.client.get(self.url + "?anyway=1")), PYTHON_SOURCE.encode())
+        # Bytes of another length than recorded: "anyway" sends all the store holds, with its length, no ETag.
+        with self.store.write_open(self.py) as writer:
+            writer.write(b"longer than it was " * 100)
+        response = self.client.get(self.url + "?anyway=1")
+        self.assertEqual(self.content(response), b"longer than it was " * 100)
+        self.assertEqual(response["Content-Length"], "1900")
+        self.assertFalse(response.has_header("ETag"))
 
     def test_unreadable_store_page(self):
         """A store that fails to read gives a 503 page, logged, not a 500."""
@@ -381,6 +388,38 @@ class TestDeliveryViews(AdminFixtureMixin, TestCase):
         response = self.client.get(reverse("admin:deliveries_delivery_download", args=[self.first.pk]))
         self.assertContains(response, "has no bytes for 1 file", status_code=404)
         self.assertContains(response, "notes.txt", status_code=404)
+
+    def test_zip_corrupt(self):
+        """A delivery with a file known corrupt gets a page first, as one file's download does; ?anyway=1 zips it."""
+        FileMeta.objects.filter(pk=self.txt.pk).update(status=FileMeta.Status.CORRUPT)
+        url = reverse("admin:deliveries_delivery_download", args=[self.first.pk])
+        response = self.client.get(url)
+        self.assertContains(response, "found 1 file of this delivery corrupt", status_code=409)
+        self.assertContains(
+            response,
+            f'<a href="{reverse("admin:deliveries_filemeta_change", args=[self.txt.pk])}">notes.txt</a>',
+            status_code=409,
+            html=True,
+        )
+        with self.store.write_open(self.txt) as writer:
+            writer.write(b"not what was handed in, and longer")
+        archive = zipfile.ZipFile(io.BytesIO(self.content(self.client.get(url + "?anyway=1"))))
+        by_name = {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+        self.assertEqual(by_name["notes.txt"], b"not what was handed in, and longer")
+        self.assertEqual(by_name["hello.py"], PYTHON_SOURCE.encode())
+
+    def test_zip_aborts_on_changed_size(self):
+        """A member whose stored bytes differ in length from the record (not yet known corrupt) breaks the zip off."""
+        from deliveries.serving.downloads import SizeChanged
+
+        url = reverse("admin:deliveries_delivery_download", args=[self.first.pk])
+        for data in (b"short", b"x" * (self.txt.size + 1)):
+            with self.subTest(size=len(data)):
+                with self.store.write_open(self.txt) as writer:
+                    writer.write(data)
+                response = self.client.get(url)
+                with self.assertRaisesMessage(SizeChanged, f"file {self.txt.pk}"):
+                    self.content(response)
 
     def test_compare(self):
         """The comparison lists added, removed and changed files and diffs the changed text."""

@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,18 @@ from tests.support.admin_fixtures import make_user
 from tests.support.store_mixins import SwappedStoreMixin
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+def history_of(objects):
+    """Each object's history messages, oldest first."""
+    return [
+        list(
+            LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+            .order_by("pk")
+            .values_list("change_message", flat=True)
+        )
+        for obj in objects
+    ]
 
 
 def job_url(job):
@@ -74,6 +88,34 @@ class TestVerifySelected(JobsTestMixin, TestCase):
         with override_settings(DELIVERY_BACKGROUND_VERIFY_ABOVE=100):
             response = self.verify_selected(self.files)
         self.assertEqual([m.message for m in response.wsgi_request._messages], [job.outcome])
+
+    @override_settings(TASKS=IMMEDIATE)
+    def test_the_task_writes_the_history_the_request_would(self):
+        """Each file's outcome goes into its history in the requester's name, from the task as from the request."""
+        self.store.remove(self.files[0].key)
+        self.verify_selected(self.files)  # eight: the task
+        by_task = history_of(self.files)
+        self.assertEqual(by_task[0], ["Verified f0.txt: missing (no bytes in the store)."])
+        self.assertEqual(by_task[1], ["Verified f1.txt: intact (size and SHA-256 match)."])
+        self.assertEqual(set(LogEntry.objects.values_list("user_id", flat=True)), {self.admin.pk})
+        LogEntry.objects.all().delete()
+        with override_settings(DELIVERY_BACKGROUND_VERIFY_ABOVE=100):
+            self.verify_selected(self.files)  # the request
+        self.assertEqual(history_of(self.files), by_task)
+
+    @override_settings(TASKS=IMMEDIATE)
+    def test_the_delivery_task_sums_up_in_the_delivery_history(self):
+        """Verifying deliveries in the background also writes each delivery's summary, as in the request."""
+        delivery = self.files[0].delivery
+        self.store.remove(self.files[0].key)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("admin:deliveries_delivery_changelist"),
+                {"action": "verify_selected", helpers.ACTION_CHECKBOX_NAME: [delivery.pk], "index": 0},
+            )
+        self.assertTrue(BackgroundJob.objects.get().per_delivery)
+        self.assertEqual(history_of([delivery]), [["Verified 8 files: 7 intact, 1 missing, 0 corrupt."]])
+        self.assertEqual(len(history_of(self.files)), 8)
 
     def test_delivery_action_uses_the_same_limit(self):
         """Verifying the files of selected deliveries beyond the limit is queued too."""

@@ -57,15 +57,34 @@ class TestReport(SimpleTestCase):
     def test_text_lists_errors_before_orphans(self):
         """Text output puts errors first, then orphans, then the summary with counts per code."""
         lines = self.report(Code.ORPHAN, Code.MISSING, Code.ORPHAN).text_lines()
-        self.assertEqual([line.split()[0] for line in lines[:3]], ["MISSING", "ORPHAN", "ORPHAN"])
-        self.assertIn("MISSING 1, ORPHAN 2", lines[3])
-        self.assertEqual(lines[4], "FAILED")
+        self.assertEqual([line.split()[0] for line in lines[:4]], ["PROBLEM", "MISSING", "ORPHAN", "ORPHAN"])
+        self.assertIn("MISSING 1, ORPHAN 2", lines[4])
+        self.assertEqual(lines[5], "3 problems (MISSING 1, ORPHAN 2): exit status 1")
 
     def test_json_shape(self):
         """as_dict: ok, summary with counts, problems with code, filemeta, key, detail."""
         doc = self.report(Code.ORPHAN).as_dict()
-        self.assertEqual(set(doc), {"ok", "summary", "problems"})
-        self.assertEqual(doc["problems"], [{"code": "ORPHAN", "filemeta": 0, "key": "0", "detail": ""}])
+        self.assertEqual(set(doc), {"ok", "verdict", "summary", "problems"})
+        self.assertEqual(
+            doc["problems"],
+            [
+                {
+                    "code": "ORPHAN",
+                    "filemeta": 0,
+                    "filename": "",
+                    "delivery": None,
+                    "delivery_label": "",
+                    "group": None,
+                    "group_label": "",
+                    "key": "0",
+                    "detail": "",
+                }
+            ],
+        )
+        self.assertEqual(
+            doc["verdict"],
+            "healthy, 1 problem (ORPHAN 1) that only waste space (fail with --fail-on-orphans): exit status 0",
+        )
         self.assertEqual(doc["summary"]["counts"], {"ORPHAN": 1})
 
 

@@ -39,18 +39,32 @@ class MisconfiguredMixin:
     def misconfigurations(self):
         return []
 
-    def test_misconfigured_backend(self):
-        """A backend that does not import, refused options, or a broken location: exit 2 with a message."""
+    def test_mistyped_store_is_a_usage_error(self):
+        """A --backend that does not import, or an --option it does not take: exit 2 naming the flag, no run recorded."""
+        this = f"{type(self.store).__module__}.{type(self.store).__name__}"
         cases = [
-            ("nope.Missing", [], "does not import"),
-            (f"{type(self.store).__module__}.{type(self.store).__name__}", ["--option", "bogus=1"], "refuses"),
-            *self.misconfigurations(),
+            (["--backend", "nope.Missing"], "--backend 'nope.Missing' does not import"),
+            (["--backend", "os.path"], "--backend 'os.path' is not a DeliveryStoreInterface subclass"),
+            (["--backend", this, "--option", "bogus=1"], f"--option: {type(self.store).__name__} refuses the options"),
         ]
-        for backend, opts, words in cases:
+        for args, words in cases:
+            with self.subTest(args=args):
+                with self.assertRaisesMessage(CommandError, words) as caught:
+                    call_command("checkstore", "--json", *args, stdout=StringIO())
+                self.assertEqual(caught.exception.returncode, 2)
+                if "--option" not in args:
+                    self.assertIn("Use one of: deliveries.stores.DatabaseDeliveryStore", str(caught.exception))
+                    self.assertIn("deliveries.stores.S3DeliveryStore", str(caught.exception))
+        self.assertFalse(StoreCheckRun.objects.exists())
+
+    def test_misconfigured_backend(self):
+        """A store that builds but whose location is broken: recorded as "could not check", exit 2."""
+        for backend, opts, words in self.misconfigurations():
             with self.subTest(backend=backend, opts=opts):
                 status, doc = run_checkstore_json("--backend", backend, *opts)
                 self.assertEqual((status, doc["ok"]), (2, False))
                 self.assertIn(words, doc["error"])
+                self.assertEqual(doc["verdict"], f"could not check: {doc['error'].rstrip('.')}: exit status 2")
                 run = StoreCheckRun.objects.latest("started")
                 self.assertEqual((run.exit_code, run.ok), (2, False))
                 self.assertIn(words, run.error)
@@ -98,6 +112,16 @@ class TestFsStore(TempDirMixin, StoreFaultsMixin, LeftoverFaultsMixin, Misconfig
         )
         self.assertEqual(status, 2)
         self.assertIn("root does not exist, yet files are recorded", doc["error"])
+
+    def test_empty_root_is_refused(self):
+        """An existing but empty root (an unmounted mount point) while files are recorded: exit 2, not 3 x MISSING."""
+        empty = os.path.join(self.tmpdir, "mountpoint")
+        os.mkdir(empty)
+        status, doc = run_checkstore_json("--backend", "deliveries.stores.FsDeliveryStore", "--option", f"root={empty}")
+        self.assertEqual(status, 2)
+        self.assertIn(f"FsDeliveryStore at {empty}: it holds no store marker, yet files are recorded", doc["error"])
+        self.assertIn("is DELIVERY_STORE_ROOT right", doc["error"])
+        self.assertEqual(os.listdir(empty), [])  # checking writes nothing
 
     def test_unreadable_root(self):
         """A root the process may not read: exit 2 with the OS's reason."""
@@ -231,7 +255,14 @@ class TestCommandOptions(TempDirMixin, TestCase):
             (["--shard", "x"], "--shard must look like I/N"),
             (["--since", "yesterday"], "'yesterday' is not a date"),
             (["--min-age", "soon"], "'soon' is not a duration"),
-            (["--jobs", "0"], "--jobs must be at least 1"),
+            (["--jobs", "0"], "--jobs must be a whole number from 1 to 64, not 0"),
+            (["--deep", "--jobs", "100000"], "--jobs must be a whole number from 1 to 64, not 100000"),
+            (["--deep", "--jobs", "3000"], "--jobs must be a whole number from 1 to 64, not 3000"),
+            (["--deep", "--jobs", "1e20"], "--jobs must be a whole number from 1 to 64, not 1e20"),
+            (["--shard", "1/99999999999999999999999"], "--shard 1/999999999999999999...: N must be at most 1,000,000"),
+            (["--shard", "1/99999999"], "--shard 1/99999999: N must be at most 1,000,000"),
+            (["--min-age", "99999999999999999d"], "--min-age 99999999999999999d is too long: at most 3650d"),
+            (["--min-age", "99999d"], "--min-age 99999d is too long: at most 3650d"),
             (["--option", "root=/x"], "--option needs --backend"),
             (["--probe", "--delete-orphans", "--yes"], "--delete-orphans needs a light or deep check"),
             (["--json", "--delete-orphans"], "--delete-orphans with --json needs --yes"),
@@ -242,6 +273,18 @@ class TestCommandOptions(TempDirMixin, TestCase):
                 self.assertEqual(caught.exception.returncode, 2)
         self.assertFalse(StoreCheckRun.objects.exists())
 
+    def test_misconfigured_configured_store_is_recorded(self):
+        """The configured store that cannot be built is an outage, not a typo: recorded as "could not check", exit 2."""
+        from django.test import override_settings
+
+        with override_settings(DELIVERY_STORE_BACKEND="deliveries.stores.Nope"):
+            status, doc = run_checkstore_json()
+        self.assertEqual(status, 2)
+        self.assertIn("DELIVERY_STORE_BACKEND 'deliveries.stores.Nope' does not import", doc["error"])
+        self.assertIn("Set DELIVERY_STORE_BACKEND to one of: deliveries.stores.DatabaseDeliveryStore", doc["error"])
+        run = StoreCheckRun.objects.get()
+        self.assertEqual((run.exit_code, run.backend), (2, "deliveries.stores.Nope"))
+
     def test_delete_orphans_needs_yes_without_terminal(self):
         """--delete-orphans without --yes and without a terminal refuses before checking anything."""
         with mock.patch("sys.stdin.isatty", return_value=False):
@@ -250,20 +293,78 @@ class TestCommandOptions(TempDirMixin, TestCase):
         self.assertFalse(StoreCheckRun.objects.exists())
 
     def test_text_output(self):
-        """Text output: one line per problem (CODE key filemeta detail), then the summary, then FAILED."""
+        """Text output: a labelled table naming file, delivery and group, the summary, then one verdict line."""
         store = MemoryDeliveryStore()
         with swap_deliverystore(FileMeta, store):
             fm = make_delivery("text").add_file("a.txt", [b"abc"])
             store.remove(fm)
-            status, out = run_checkstore()
+            with store.write_open("777") as writer:
+                writer.write(b"orphan")
+            status, out = run_checkstore("--min-age", "0")
         lines = out.splitlines()
+        group = fm.delivery.assignment_group
         self.assertEqual(status, 1)
-        self.assertEqual(lines[0], f"MISSING {fm.pk} {fm.pk} no bytes in the store")
-        self.assertRegex(
-            lines[1],
-            r"^light check of MemoryDeliveryStore: 1 files, 0 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1$",
+        self.assertEqual(
+            lines[0].split(), ["PROBLEM", "FILE", "FILENAME", "DELIVERY", "GROUP", "IN", "STORE", "DETAIL"]
         )
-        self.assertEqual(lines[2], "FAILED")
+        self.assertEqual(
+            lines[1].split(),
+            [
+                "MISSING",
+                f"#{fm.pk}",
+                "a.txt",
+                "delivery",
+                "#1",
+                *str(group).split(),
+                str(fm.pk),
+                *"no bytes in the store".split(),
+            ],
+        )
+        self.assertEqual(lines[2].split(), ["ORPHAN", "-", "-", "-", "-", "777", "6", "bytes,", "no", "FileMeta"])
+        self.assertEqual(lines[0].index("DETAIL"), lines[1].index("no bytes"))  # the columns line up
+        self.assertRegex(
+            lines[3],
+            r"^light check of MemoryDeliveryStore: 1 files, 1 objects, 0 bytes read in .* s \(.* MiB/s\); MISSING 1, ORPHAN 1$",
+        )
+        self.assertEqual(lines[4], "2 problems (MISSING 1, ORPHAN 1): exit status 1")
+        self.assertEqual(len(lines), 5)
+
+    def test_verdict_lines(self):
+        """The last line says healthy, healthy with orphans, or could not check, with the exit status."""
+        store = MemoryDeliveryStore()
+        with swap_deliverystore(FileMeta, store):
+            make_delivery("verdict").add_file("a.txt", [b"abc"])
+            status, out = run_checkstore()
+            self.assertEqual((status, out.splitlines()[-1]), (0, "healthy: exit status 0"))
+            with store.write_open("777") as writer:
+                writer.write(b"orphan")
+            status, out = run_checkstore("--min-age", "0")
+            self.assertEqual(status, 0)
+            self.assertEqual(
+                out.splitlines()[-1],
+                "healthy, 1 problem (ORPHAN 1) that only waste space (fail with --fail-on-orphans): exit status 0",
+            )
+            with mock.patch.object(MemoryDeliveryStore, "iter_objects", side_effect=ConnectionRefusedError("refused")):
+                status, out = run_checkstore()
+        self.assertEqual(status, 2)
+        self.assertEqual(
+            out.splitlines(),
+            ["could not check: Cannot list MemoryDeliveryStore: ConnectionRefusedError: refused: exit status 2"],
+        )
+
+    def test_command_line_ends_without_commanderror(self):
+        """Run as a process: problems end with the verdict line and exit 1, not a "CommandError:" line."""
+        from tests.test_settings import manage
+
+        result = manage("checkstore", "--backend", "nope.Missing", DJANGO_SETTINGS_MODULE="tests.settings")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertTrue(result.stderr.startswith("--backend 'nope.Missing' does not import"), result.stderr)
+        self.assertNotIn("CommandError", result.stderr)
+        result = manage("checkstore", "--jobs", "100000", DJANGO_SETTINGS_MODULE="tests.settings")
+        self.assertEqual(
+            (result.returncode, result.stderr.strip()), (2, "--jobs must be a whole number from 1 to 64, not 100000")
+        )
 
     def test_delete_orphans(self):
         """--delete-orphans --yes removes orphans and reports it; asked interactively, 'n' keeps them."""

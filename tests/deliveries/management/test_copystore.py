@@ -9,7 +9,7 @@ from django.test import TestCase
 
 from deliveries.integrity import verify_filemeta
 from deliveries.models import FileMeta
-from deliveries.stores import FsDeliveryStore, S3DeliveryStore
+from deliveries.stores import MARKER_KEY, FsDeliveryStore, S3DeliveryStore
 from tests.deliveries.operations.test_copying import CONTENTS, CopyMixin
 
 
@@ -40,11 +40,29 @@ class TestCopystoreCommand(CopyMixin, TestCase):
         self.assertEqual(status, 0)
         total = sum(map(len, CONTENTS.values()))
         self.assertIn(
-            f"Copied {len(CONTENTS)} files ({total} bytes), skipped 0 already intact in the target, 0 failed.", out
+            f"Copied {len(CONTENTS)} files ({total} bytes), skipped 0 already intact in the target, 0 failed: "
+            "exit status 0.",
+            out,
         )
         self.assert_target_holds_everything()
         status, out, _ = run_copystore(*self.fs_args())
         self.assertIn(f"Copied 0 files (0 bytes), skipped {len(CONTENTS)} already intact", out)
+        self.assertIsNotNone(self.target.read_marker())
+
+    def test_marks_a_target_that_had_objects(self):
+        """A target that held objects but no marker gets one once every file is copied, and not before."""
+        from deliveries.stores import MARKER_KEY
+
+        with self.target.write_open("999999") as writer:
+            writer.write(b"left from before")
+        self.target.remove(MARKER_KEY)
+        self.source.remove(self.filemetas[0])
+        self.assertEqual(run_copystore(*self.fs_args())[0], 1)
+        self.assertIsNone(FsDeliveryStore(root=self.tmpdir).read_marker())
+        with self.source.write_open(self.filemetas[0]) as writer:
+            writer.write(CONTENTS[self.filemetas[0].filename])
+        self.assertEqual(run_copystore(*self.fs_args())[0], 0)
+        self.assertIsNotNone(FsDeliveryStore(root=self.tmpdir).read_marker())
 
     def test_dry_run(self):
         """--dry-run says what it would copy and writes nothing."""
@@ -57,19 +75,37 @@ class TestCopystoreCommand(CopyMixin, TestCase):
     def test_failures_exit_1(self):
         """Files that fail are listed on stderr and the exit status is 1."""
         self.source.remove(self.filemetas[0])
-        status, _, err = run_copystore(*self.fs_args())
+        status, out, err = run_copystore(*self.fs_args())
         self.assertEqual(status, 1)
         self.assertIn(f"FAILED  #{self.filemetas[0].pk} file0.txt: missing in the source", err)
-        self.assertIn("1 failed.", err)
+        self.assertIn("1 failed: exit status 1.", out.splitlines()[-1])
 
     def test_cannot_run_exit_2(self):
-        """Bad backends, options, jobs, a target equal to the source, or an unreachable target exit 2."""
+        """Bad backends, options, jobs, a target equal to the source, an unusable or unreachable target: one line, exit 2."""
+        import os
+
+        self.a_file = os.path.join(self.tmpdir, "passwd")
+        with open(self.a_file, "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\n")
         cases = [
-            (["--to", "no.such.Store"], "does not import"),
+            (["--to", "no.such.Store"], "--to 'no.such.Store' does not import"),
+            (["--to", "no.such.Store"], "Use one of: deliveries.stores.DatabaseDeliveryStore"),
             (["--to", "deliveries.stores.FsDeliveryStore", "--option", "root"], "must look like key=value"),
-            (["--to", "deliveries.stores.FsDeliveryStore", "--option", "colour=blue"], "refuses the options"),
-            ([*self.fs_args(), "--jobs", "0"], "--jobs must be at least 1"),
+            (
+                ["--to", "deliveries.stores.FsDeliveryStore", "--option", "colour=blue"],
+                "--option: FsDeliveryStore refuses the options ['colour']",
+            ),
+            ([*self.fs_args(), "--jobs", "0"], "--jobs must be a whole number from 1 to 64, not 0"),
+            ([*self.fs_args(), "--jobs", "100000"], "--jobs must be a whole number from 1 to 64, not 100000"),
             (["--to", "deliveries.stores.MemoryDeliveryStore"], "is the configured store itself"),
+            (
+                ["--to", "deliveries.stores.FsDeliveryStore", "--option", f"root={self.a_file}"],
+                f"FsDeliveryStore at {self.a_file}: its root is not a directory",
+            ),
+            (
+                ["--to", "deliveries.stores.DbmDeliveryStore", "--option", f"filename={self.a_file}"],
+                f"DbmDeliveryStore in {self.a_file}: its dbm file is not a dbm database",
+            ),
             (
                 [
                     "--to",
@@ -90,10 +126,12 @@ class TestCopystoreCommand(CopyMixin, TestCase):
         ]
         for args, message in cases:
             with self.subTest(args=args):
-                status, _, err = run_copystore(*args)
+                status, out, err = run_copystore(*args)
                 self.assertEqual(status, 2)
                 self.assertIn(message, err)
-        self.assertEqual(self.source_snapshot().keys(), {str(fm.pk) for fm in self.filemetas})
+                self.assertNotIn("FAILED", err)
+        self.assertEqual(open(self.a_file).read(), "root:x:0:0:root:/root:/bin/sh\n")  # the target is untouched
+        self.assertEqual(self.source_snapshot().keys(), {MARKER_KEY, *(str(fm.pk) for fm in self.filemetas)})
 
 
 @pytest.mark.usefixtures("seaweedfs_class")

@@ -1,8 +1,10 @@
 """manage.py seedfactory: the demo, any model, and the arguments it refuses."""
 
+import re
 from io import StringIO
 from unittest import mock
 
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
@@ -26,11 +28,25 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
         """--if-empty seeds the small demo on an empty database and does nothing after."""
         out = seedfactory("--if-empty")
         self.assertRegex(
-            out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n$"
+            out, r"^Seeded the small demo \(seed 0\): 15 users, 2 subjects, .* files \(.* MiB\) in .* s\.\n"
         )
         files = FileMeta.objects.count()
         self.assertEqual(seedfactory("--if-empty"), "The database holds a demo already; not seeding (--if-empty).\n")
         self.assertEqual(FileMeta.objects.count(), files)
+
+    def test_examiner_login_printed(self):
+        """The examiners' login is printed: a generated password once, or a pointer to the one given."""
+        out = seedfactory("--seed", "5")
+        match = re.search(
+            r"e\.g\. ('[\w.]+'), .* with password: (\S+)\n\(generated for this demo and printed once", out
+        )
+        self.assertIsNotNone(match, out)
+        username, password = match.group(1).strip("'"), match.group(2)
+        self.assertTrue(get_user_model().objects.get(username=username).check_password(password))
+        self.assertIn("The 3 demo examiners see only their own groups.", out)
+        out = seedfactory("--append", "--examiner-password", "chosen-demo-pass")
+        self.assertIn("with the --examiner-password given.\n", out)
+        self.assertNotIn("chosen-demo-pass", out)
 
     def test_double_seed_append_flush(self):
         """A second seed is refused (exit 2); --append adds; --flush --yes replaces; --flush without a terminal asks for --yes."""
@@ -72,6 +88,11 @@ class TestSeedfactory(SwappedStoreMixin, TestCase):
             (["deliveries.Subject", "long_name"], "field=value 'long_name' must look like key=value"),
             (["deliveries.Subject", "--append"], "--append applies to the demo, not to a single model."),
             (["--flush", "--append", "--yes"], "--flush replaces the demo and --append adds to it: choose one."),
+            (["deliveries.Subject", "--count", "0"], "--count must be a whole number from 1 to 1,000,000, not 0"),
+            (["deliveries.Subject", "--count", "9" * 30], "--count must be a whole number from 1 to 1,000,000, not 99"),
+            (["deliveries.Subject", "--count", "1e20"], "--count must be a whole number from 1 to 1,000,000, not 1e20"),
+            (["--seed", "9" * 5000], "--seed must be a whole number from 0 to 9,223,372,036,854,775,807"),
+            (["--seed", "-1"], "--seed must be a whole number from 0 to"),
         ):
             with self.subTest(args=args):
                 self.assert_refused(args, message)

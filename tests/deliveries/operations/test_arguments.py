@@ -34,3 +34,47 @@ class TestParsers(SimpleTestCase):
         for bad in ("novalue", "=1"):
             with self.subTest(bad=bad), self.assertRaisesMessage(ValueError, f"field {bad!r} must look like key=value"):
                 parse_key_values([bad], "field")
+
+
+class TestBounds(SimpleTestCase):
+    def test_bounded_count(self):
+        """Whole numbers within the bounds pass; anything else, however long, is one short message."""
+        from deliveries.operations.arguments import bounded_count, parse_jobs
+
+        self.assertEqual((bounded_count("7", "--n", 1, 10), bounded_count(10, "--n", 1, 10)), (7, 10))
+        self.assertEqual(parse_jobs("64"), 64)
+        for bad in ("0", "11", "-1", "1e20", "1.5", "", "x", "٣", "9" * 5000):
+            with (
+                self.subTest(bad=bad[:10]),
+                self.assertRaisesMessage(ValueError, "--n must be a whole number from 1 to 10"),
+            ):
+                bounded_count(bad, "--n", 1, 10)
+        with self.assertRaises(ValueError) as caught:
+            bounded_count("9" * 5000, "--n", 1, 10)
+        self.assertLess(len(str(caught.exception)), 80)
+
+    def test_duration_bounds(self):
+        """Durations up to ten years; longer ones, or absurdly long digits, are refused by name."""
+        self.assertEqual(parse_duration("3650d"), timedelta(days=3650))
+        with self.assertRaisesMessage(ValueError, "--min-age 3651d is too long: at most 3650d"):
+            parse_duration("3651d")
+        with self.assertRaisesMessage(ValueError, "--min-age 99999999999999999d is too long: at most 3650d"):
+            parse_duration("99999999999999999d")
+        with self.assertRaisesMessage(ValueError, "is too long: at most 3650d"):
+            parse_duration("9" * 5000)
+
+    def test_store_from_arguments(self):
+        """A typed store is built, or refused with the flag's name (and the stores there are)."""
+        from deliveries.operations.arguments import store_from_arguments
+        from deliveries.stores import MemoryDeliveryStore, available_backends
+
+        store = store_from_arguments("deliveries.stores.MemoryDeliveryStore", ["chunk_size=4096"])
+        self.assertIsInstance(store, MemoryDeliveryStore)
+        self.assertEqual(store.chunk_size, 4096)
+        with self.assertRaisesMessage(ValueError, "--to 'x.Y' does not import") as caught:
+            store_from_arguments("x.Y", [], flag="--to")
+        self.assertIn(f"Use one of: {', '.join(available_backends())}.", str(caught.exception))
+        with self.assertRaisesMessage(ValueError, "--option: MemoryDeliveryStore refuses chunk_size=0"):
+            store_from_arguments("deliveries.stores.MemoryDeliveryStore", ["chunk_size=0"])
+        self.assertIn("deliveries.stores.FsDeliveryStore", available_backends())
+        self.assertIn("deliveries.stores.S3DeliveryStore", available_backends())

@@ -9,13 +9,15 @@ import tempfile
 from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.test import SimpleTestCase, TestCase
 
 from deliveries import health
 from deliveries.identical import same_bytes
-from deliveries.models import AssignmentGroup, Delivery, FileMeta, Subject
+from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 from deliveries.seeding import demo as seeding
 from deliveries.seeding.contents import KINDS, ContentPool
+from deliveries.stores import MARKER_KEY
 from tests.support import PROJECT_ROOT
 from tests.support.store_mixins import SwappedStoreMixin
 
@@ -32,7 +34,7 @@ class TestSeedDemo(SwappedStoreMixin, TestCase):
         for group in AssignmentGroup.objects.prefetch_related("candidates", "examiners", "deliveries"):
             with self.subTest(group=group.pk):
                 self.assertTrue(size.members[0] <= group.candidates.count() <= size.members[1])
-                self.assertEqual(group.examiners.count(), 1)
+                self.assertIn(group.examiners.count(), (1, 2))
                 self.assertEqual(
                     sorted(d.number for d in group.deliveries.all()), list(range(1, group.last_delivery_number + 1))
                 )
@@ -42,6 +44,62 @@ class TestSeedDemo(SwappedStoreMixin, TestCase):
             self.assertIn(delivery.delivered_by, delivery.assignment_group.candidates.all())
         self.assertEqual(report.files, FileMeta.objects.count())
         self.assertEqual(report.counts["deliveries"], Delivery.objects.count())
+
+    def test_deadlines_lateness_and_examiners(self):
+        """Deadlines everywhere, some extensions, late and on-time deliveries, groups with nothing, examiners of several groups."""
+        seeding.seed_demo("small", seed=1, examiner_password="demo-pass-1")
+        self.assertFalse(Assignment.objects.filter(first_deadline__isnull=True).exists())
+        extended = AssignmentGroup.objects.filter(deadline__isnull=False).select_related("assignment")
+        self.assertTrue(extended)
+        for group in extended:
+            self.assertGreater(group.deadline, group.assignment.first_deadline)
+        self.assertTrue(Delivery.objects.late().exists())
+        self.assertTrue(Delivery.objects.on_time().exists())
+        counts = AssignmentGroup.objects.hand_in_counts()
+        self.assertTrue(all(counts.values()), counts)
+        examiners = get_user_model().objects.filter(examiner_groups__isnull=False).distinct()
+        self.assertEqual(examiners.count(), seeding.SIZES["small"].examiners)
+        for examiner in examiners:
+            with self.subTest(examiner=examiner.username):
+                self.assertTrue(examiner.is_staff and examiner.first_name and examiner.last_name)
+                self.assertGreater(examiner.examiner_groups.count(), 1)
+                self.assertFalse(examiner.user_permissions.exists() or examiner.is_superuser)
+        self.assertTrue(AssignmentGroup.objects.annotate(n=Count("examiners")).filter(n=2).exists())
+
+    def test_anonymous_exam_per_period(self):
+        """The last assignment of each period is an anonymous exam whose candidates have ids unique in it; others have none."""
+        seeding.seed_demo("small", seed=2)
+        for period in Period.objects.all():
+            with self.subTest(period=str(period)):
+                exams = list(period.assignments.filter(anonymous=True))
+                self.assertEqual([a.short_name for a in exams], ["exam"])
+                ids = list(
+                    Candidate.objects.filter(assignment_group__assignment=exams[0]).values_list(
+                        "candidate_id", flat=True
+                    )
+                )
+                self.assertTrue(ids and all(ids))
+                self.assertEqual(len(ids), len(set(ids)))
+        self.assertFalse(
+            Candidate.objects.filter(assignment_group__assignment__anonymous=False).exclude(candidate_id="").exists()
+        )
+
+    def test_examiners_log_in_students_cannot(self):
+        """The examiners' password is the one given, or one generated per run; demo students have no usable password."""
+        report = seeding.seed_demo("small", seed=3, examiner_password="demo-pass-3")
+        User = get_user_model()
+        self.assertEqual(report.examiner_password, "demo-pass-3")
+        self.assertEqual(
+            sorted(report.examiners), sorted(User.objects.filter(is_staff=True).values_list("username", flat=True))
+        )
+        for username in report.examiners:
+            self.assertTrue(User.objects.get(username=username).check_password("demo-pass-3"))
+        student = User.objects.filter(candidacies__isnull=False).first()
+        self.assertFalse(student.has_usable_password())
+        generated = seeding.seed_demo("small", seed=3, append=True)
+        self.assertGreaterEqual(len(generated.examiner_password), 12)
+        self.assertNotEqual(generated.examiner_password, "demo-pass-3")
+        self.assertTrue(User.objects.get(username=generated.examiners[0]).check_password(generated.examiner_password))
 
     def test_files_are_intact_and_varied(self):
         """Every file's bytes are in the store with the recorded size and SHA-256; the kinds students hand in are there."""
@@ -187,7 +245,9 @@ def seed_fresh_database(seed, size="small"):
             "DELIVERY_STORE_FSYNC": "off",
         }
         manage = [sys.executable, os.path.join(ROOT, "manage.py")]
-        for args in (["migrate", "-v0"], ["seedfactory", "--seed", str(seed), "--size", size]):
+        # The same password: a generated one (the default) differs per run, and its hash with it.
+        seed_args = ["seedfactory", "--seed", str(seed), "--size", size, "--examiner-password", "determinism"]
+        for args in (["migrate", "-v0"], seed_args):
             subprocess.run([*manage, *args], env=env, cwd=ROOT, check=True, capture_output=True)
         dump = subprocess.run(
             [*manage, "dumpdata", "deliveries", "auth.user", "--indent", "1"],
@@ -199,6 +259,8 @@ def seed_fresh_database(seed, size="small"):
         stored = {}
         for dirpath, _, filenames in os.walk(f"{tmp}/store"):
             for name in filenames:
+                if name == MARKER_KEY:
+                    continue  # the store's own id: different in every store, on purpose
                 with open(os.path.join(dirpath, name), "rb") as f:
                     stored[name] = hashlib.sha256(f.read()).hexdigest()
         return json.loads(dump), stored

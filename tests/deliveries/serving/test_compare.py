@@ -89,3 +89,16 @@ class TestCompare(TestCase):
         self.store.remove(gone)
         change = compare.compare_deliveries(self.old, self.new).changed[0]
         self.assertEqual(change.note, "The bytes of one version are missing from the store.")
+
+    def test_csv_and_notebooks_are_diffed_as_text(self):
+        """CSV files and notebooks, previewed as tables and cells, are still compared line by line."""
+        for name, before, after in (
+            ("scores.csv", "name,score\nAda,3\n", "name,score\nAda,4\n"),
+            ("work.ipynb", '{"cells": [], "x": 1}\n', '{"cells": [], "x": 2}\n'),
+        ):
+            with self.subTest(name=name):
+                self.old.add_file(name, [before])
+                self.new.add_file(name, [after])
+                change = next(c for c in compare.compare_deliveries(self.old, self.new).changed if c.filename == name)
+                self.assertEqual(change.note, "")
+                self.assertIn('class="diff"', change.diff_html)

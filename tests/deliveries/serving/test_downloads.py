@@ -50,6 +50,17 @@ class TestParseRange(SimpleTestCase):
             with self.subTest(header=header, size=size), self.assertRaises(RangeNotSatisfiable):
                 parse_range(header, size)
 
+    def test_numbers_of_any_length(self):
+        """Positions of thousands of digits are past every file: no ValueError from int(), never a 500."""
+        huge = "9" * 5000
+        self.assertEqual(parse_range(f"bytes=10-{huge}", 100), ByteRange(10, 99, 100))
+        self.assertIsNone(parse_range(f"bytes=-{huge}", 100))  # the last 10**5000 bytes: all of them
+        self.assertIsNone(parse_range(f"bytes={huge}-3", 100))  # last before first: ignored
+        with self.assertRaises(RangeNotSatisfiable):
+            parse_range(f"bytes={huge}-", 100)
+        with self.assertRaises(RangeNotSatisfiable):
+            parse_range(f"bytes={huge}-{huge}9", 100)
+
     def test_content_range(self):
         """Content-Range names the inclusive range and the total size."""
         self.assertEqual(ByteRange(5, 9, 100).content_range(), "bytes 5-9/100")
@@ -177,6 +188,46 @@ class TestDownloadResponse(TestCase):
         self.store.remove(self.filemeta)
         with self.assertRaises(DeliveryStoreFileNotFound):
             download_response(request, self.filemeta)
+
+    def test_size_changed_aborts_the_stream(self):
+        """Bytes shorter or longer than recorded abort the body (a broken download), for the whole file and its end."""
+        from deliveries.serving.downloads import SizeChanged
+
+        for stored, header in (
+            (self.data[:-10], None),
+            (self.data + b"more", None),
+            (self.data[:-10], "bytes=9000-"),
+            (self.data + b"more", "bytes=-100"),
+            (b"", None),
+        ):
+            with self.subTest(stored=len(stored), header=header):
+                with self.store.write_open(self.filemeta) as writer:
+                    writer.write(stored)
+                response = self.get(**({"Range": header} if header else {}))
+                with self.assertRaises(SizeChanged) as caught:
+                    self.body(response)
+                self.assertIn(f"file {self.filemeta.pk}", str(caught.exception))
+        # Positive control: a range in the middle never reads past itself, and the recorded bytes stream whole.
+        with self.store.write_open(self.filemeta) as writer:
+            writer.write(self.data + b"more")
+        self.assertEqual(self.body(self.get(Range="bytes=0-9")), self.data[:10])
+        with self.store.write_open(self.filemeta) as writer:
+            writer.write(self.data)
+        self.assertEqual(self.body(self.get()), self.data)
+
+    def test_head_decides_as_get(self):
+        """HEAD opens the bytes as GET does: a store that cannot read them fails HEAD the same way."""
+
+        def failing(key):
+            raise OSError(5, "Input/output error")
+
+        self.store._read_open = failing
+        for method in ("get", "head"):
+            with self.subTest(method=method):
+                request = getattr(self.factory, method)("/x")
+                request.user = None
+                with self.assertRaisesMessage(OSError, "Input/output error"):
+                    download_response(request, self.filemeta)
 
     def test_missing(self):
         """Missing bytes raise before a response exists, so the caller can show a page."""

@@ -93,7 +93,7 @@ class TestHexPreview(PreviewTestCase):
         self.assertEqual(
             (first.kind, first.hex_offset, first.previous_offset, first.next_offset), ("hex", 0, None, 4096)
         )
-        self.assertEqual(len(first.rows), 256)
+        self.assertEqual(len(first.hex_rows), 256)
         last = previews.build_preview(filemeta, mode="hex", offset=8192)
         self.assertEqual((last.hex_offset, last.previous_offset, last.next_offset), (8192, 4096, None))
         self.assertEqual(last.shown_bytes, 2048)
@@ -139,19 +139,18 @@ class TestArchivePreview(PreviewTestCase):
         preview = previews.build_preview(self.add("many.zip", out.getvalue()))
         self.assertEqual(len(preview.members), previews.ARCHIVE_MEMBERS)
         self.assertTrue(preview.truncated)
-        self.assertEqual(preview.shown_bytes, previews.ARCHIVE_MEMBERS + 5)
+        self.assertEqual(preview.member_count, previews.ARCHIVE_MEMBERS + 5)
+        self.assertIn(f"Listing the first {previews.ARCHIVE_MEMBERS:,} members", preview.notes[0])
 
-    def test_zip_declaring_too_many_members_is_hex(self):
-        """A zip whose end record declares more members than a preview parses is shown as hex, unparsed."""
+    def test_zip_whose_directory_lies_outside_the_file_is_hex(self):
+        """An end record declaring a directory larger than the bytes before it is refused, unparsed, with why."""
         import struct
 
         end_record = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 65000, 65000, 32 * 1024 * 1024, 0, 0)
-        with (
-            mock.patch.object(previews, "ARCHIVE_MAX_ENTRIES", 1000),
-            mock.patch("zipfile.ZipFile", side_effect=AssertionError("the directory must not be parsed")),
-        ):
+        with mock.patch("zipfile.ZipFile", side_effect=AssertionError("zipfile must not parse it")):
             preview = previews.build_preview(self.add("bomb.zip", b"PK\x03\x04" + bytes(100) + end_record))
         self.assertEqual(preview.kind, "hex")
+        self.assertIn("The zip's directory claims 33,554,432 bytes, more than the 104 before its end.", preview.reason)
 
     def test_broken_zip_is_hex(self):
         """Bytes that only start like a zip are shown as hex."""

@@ -10,7 +10,7 @@ from django.test import SimpleTestCase, TestCase
 
 from deliveries.models import FileMeta
 from deliveries.serving import zipstream
-from deliveries.stores import MemoryDeliveryStore, swap_deliverystore
+from deliveries.stores import DeliveryStoreFileNotFound, MemoryDeliveryStore, swap_deliverystore
 from deliveries.testhelpers import make_delivery
 from tests.support.hostile_names import CORPUS
 
@@ -142,3 +142,43 @@ class TestIterZip(TestCase):
         self.assertLessEqual(max(len(p) for p in pieces), 2 * 64 * 1024)
         archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
         self.assertEqual(archive.infolist()[0].file_size, 8 * 1024 * 1024)
+
+    def test_missing_bytes_raise_by_default(self):
+        """Without skip_unreadable, a member without bytes stops the archive (the delivery zip checks first)."""
+        filemeta = self.delivery.add_file("gone.txt", [b"x"])
+        self.store.remove(filemeta)
+        with self.assertRaises(DeliveryStoreFileNotFound):
+            b"".join(zipstream.iter_zip(zipstream.delivery_members(self.delivery)))
+
+    def test_outcomes_and_generated_member(self):
+        """Each member's outcome is set before the next is asked for; a generated member is made when reached."""
+        kept = self.delivery.add_file("kept.txt", [b"kept"])
+        gone = self.delivery.add_file("gone.txt", [b"gone"])
+        self.store.remove(gone)
+        seen = []
+
+        def members():
+            for member in zipstream.delivery_members(self.delivery):
+                yield member
+                seen.append((member.filemeta.filename, member.outcome))
+            yield zipstream.GeneratedMember("report.txt", lambda: [repr(seen).encode()])
+
+        data = b"".join(zipstream.iter_zip(members(), skip_unreadable=True, verify=True))
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        expected = [("gone.txt", zipstream.Outcome.MISSING), ("kept.txt", zipstream.Outcome.INCLUDED)]
+        self.assertEqual(seen, expected)
+        self.assertEqual(archive.read("report.txt"), repr(expected).encode())
+        folder = zipstream.folder_name(self.delivery)
+        self.assertEqual(archive.namelist(), [f"{folder}/kept.txt", "report.txt"])
+        self.assertEqual(archive.read(f"{folder}/kept.txt"), b"kept")
+        self.assertEqual(kept.size, 4)
+
+
+class TestUniqueNames(SimpleTestCase):
+    def test_reserved_names_are_taken(self):
+        """A reserved name is never handed out: the first taker gets the next free one."""
+        names = zipstream.UniqueNames(reserved=["manifest.csv"])
+        self.assertEqual(
+            [names.take(n) for n in ["MANIFEST.csv", "manifest.csv", "a"]],
+            ["MANIFEST (2).csv", "manifest (3).csv", "a"],
+        )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deliveries", "0004_deadlines_and_anonymous"),
+        ("deliveries", "0005_mirror_missing_copy_and_scrub_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -72,6 +72,12 @@ class Migration(migrations.Migration):
                 ("ok", models.BooleanField(help_text="Empty until finished: did everything check out?", null=True)),
                 ("outcome", models.TextField(blank=True, help_text="How it ended, in words.")),
                 ("filemetas", models.JSONField(blank=True, default=list, help_text="The ids of the files to verify.")),
+                (
+                    "per_delivery",
+                    models.BooleanField(
+                        default=False, help_text="Verifying deliveries: also a summary in each delivery's history."
+                    ),
+                ),
                 (
                     "check_run",
                     models.ForeignKey(
