@@ -1,4 +1,4 @@
-# make run   - set everything up, migrate, seed a demo, print the login, serve the admin
+# make run   - set everything up, migrate, seed a demo, print the login, serve the admin with a task worker
 # make test  - set everything up, lint, and run every test
 # make lint  - ruff check and ruff format --check over the whole tree, mypy over factory/'s typed API
 # make fuzz  - a long fuzzing run of every preview and of every Pygments lexer they can pick
@@ -41,12 +41,23 @@ demo: migrate
 superuser: migrate
 	$(PY) manage.py ensuresuperuser
 
+# The web server and a task worker (manage.py db_worker: background verification and store checks)
+# side by side. The worker runs in its own process group, so Ctrl-C (which the terminal sends to
+# the server) or the server's exit stops the worker and its autoreloader's child too.
+define SERVE_WITH_WORKER
+set -m; \
+$(PY) manage.py db_worker & worker=$$!; \
+trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+trap 'exit 130' INT TERM; \
+$(PY) manage.py runserver $(HOST):$(PORT)
+endef
+
 serve: venv
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(SERVE_WITH_WORKER)
 
 run: demo superuser
-	@echo "Admin: http://$(HOST):$(PORT)/admin/"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Admin: http://$(HOST):$(PORT)/admin/ (a task worker runs beside it; Ctrl-C stops both)"
+	@$(SERVE_WITH_WORKER)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -41,15 +41,17 @@ from .admin_pages.filters import (
     ExaminerFilter,
     FileLatenessFilter,
     HandInFilter,
+    IdenticalFilesFilter,
     LatenessFilter,
     ParentListFilter,
 )
 from .admin_pages.handin import HandInViews
-from .admin_pages.history import DeadlineHistoryMixin, VerificationHistory
+from .admin_pages.history import DeadlineHistoryMixin
+from .admin_pages.jobs import verify_or_start
 from .admin_pages.pagination import LargeTableChangeList, LargeTablePaginator
 from .admin_pages.people import PeopleSearchMixin, UserLabelsMixin
 from .admin_pages.scope import ScopedAdminMixin, ScopedInlineMixin
-from .admin_pages.views import DeliveryViews, FileMetaViews, report_outcome, verify_many
+from .admin_pages.views import DeliveryViews, FileMetaViews
 from .models import (
     LATENESS,
     Assignment,
@@ -540,9 +542,8 @@ class DeliveryAdmin(
 
     @admin.action(description="Verify the files of the selected deliveries", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        filemetas = access.visible(request.user, FileMeta.objects.filter(delivery__in=queryset)).order_by("pk")
-        history = VerificationHistory(request.user, per_delivery=True)
-        report_outcome(self, request, verify_many(filemetas.iterator(), history))
+        filemetas = access.visible(request.user, FileMeta.objects.filter(delivery__in=queryset))
+        return verify_or_start(self, request, filemetas, per_delivery=True)
 
 
 @admin.register(FileMeta)
@@ -575,6 +576,7 @@ class FileMetaAdmin(
         "status",
         ContentTypeFamilyFilter,
         FileLatenessFilter,
+        IdenticalFilesFilter,
         ("delivery__assignment_group__assignment__period", ParentListFilter),
         ("delivery__assignment_group__assignment", ParentListFilter),
     ]
@@ -677,9 +679,7 @@ class FileMetaAdmin(
 
     @admin.action(description="Verify selected files (re-read and check size and SHA-256)", permissions=["verify"])
     def verify_selected(self, request, queryset):
-        history = VerificationHistory(request.user)
-        filemetas = queryset.prefetch_related(None).order_by("pk")  # the list's prefetches are for showing it
-        report_outcome(self, request, verify_many(filemetas.iterator(), history))
+        return verify_or_start(self, request, queryset)
 
 
 User = get_user_model()

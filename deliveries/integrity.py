@@ -10,13 +10,15 @@ The one verification: read a file's bytes back and say whether they are still wh
   error). That says nothing about the bytes, so it is never recorded on a FileMeta: the row
   keeps its status until a later verification can read them.
 
-"Verify now" and "Verify selected" (``verify_filemeta``), ``checkstore --deep`` and ``copystore``
-all classify through ``verify``.
+"Verify now" and "Verify selected" (``verify_filemeta``; many files through ``verify_many``, in
+the request or as background work), ``checkstore --deep`` and ``copystore`` all classify through
+``verify``.
 """
 
 import enum
 import hashlib
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ __all__ = [
     "record",
     "verify",
     "verify_filemeta",
+    "verify_many",
 ]
 
 logger = logging.getLogger(__name__)
@@ -166,16 +169,63 @@ def record(filemeta, verification):
     FileMeta.objects.filter(pk=filemeta.pk).update(status=filemeta.status, verified_at=filemeta.verified_at)
 
 
-def verify_filemeta(filemeta, store=None, save=True):
+def verify_filemeta(filemeta, store=None, save=True, buffer=None):
     """
     Re-read every byte of ``filemeta`` (from ``store``, default FileMeta.deliverystore) and compare
-    size and SHA-256 with the row; with ``save``, record the outcome (see ``record``).
+    size and SHA-256 with the row; with ``save``, record the outcome (see ``record``). ``buffer``
+    as for ``verify``.
     """
     store = store or FileMeta.deliverystore
-    verification = verify(store, filemeta, filemeta.size, filemeta.checksum)
+    verification = verify(store, filemeta, filemeta.size, filemeta.checksum, buffer)
     if save:
         record(filemeta, verification)
     return verification
+
+
+def verify_many(filemetas, store=None, bar=None, history=None, batch=1000, every=2.0):
+    """
+    Verify every FileMeta of ``filemetas`` (an iterable) through ``verify_filemeta``, recording
+    the outcomes ``batch`` files at a time, or sooner when ``every`` seconds have passed (big
+    files), with one UPDATE per status, as ``record`` would set them; return the
+    VerificationTally. ``bar.update(n)`` (when given) hears of every ``n`` files recorded, so a
+    progress bar never runs ahead of what is saved. With ``history`` (a
+    ``verification_history.VerificationHistory``), each outcome also goes into the file's
+    history, written with the statuses, and the history is closed at the end.
+    """
+    tally = VerificationTally()
+    store = store or FileMeta.deliverystore
+    buffer = bytearray(READ_SIZE)  # one for every file: allocating a MiB per small file costs more than reading it
+    pending = {}  # status -> [FileMeta] verified, not yet recorded
+    waiting = 0  # verified since the last flush, unreadable ones included
+    flushed = time.monotonic()
+
+    def flush():
+        now = timezone.now()
+        for status, verified in pending.items():
+            FileMeta.objects.filter(pk__in=[f.pk for f in verified]).update(status=status, verified_at=now)
+            for filemeta in verified:
+                filemeta.status, filemeta.verified_at = status, now
+        pending.clear()
+        if history is not None:
+            history.write()
+        if bar is not None and waiting:
+            bar.update(waiting)
+
+    for filemeta in filemetas:
+        verification = verify_filemeta(filemeta, store, save=False, buffer=buffer)
+        tally.add(verification)
+        if history is not None:
+            history.add(filemeta, verification)
+        if verification.status is not None:
+            pending.setdefault(verification.status, []).append(filemeta)
+        waiting += 1
+        if waiting >= batch or time.monotonic() - flushed >= every:
+            flush()
+            waiting, flushed = 0, time.monotonic()
+    flush()
+    if history is not None:
+        history.close()
+    return tally
 
 
 @dataclass

@@ -482,6 +482,65 @@ class StoreCheckRun(models.Model):
         verbose_name = "store check run"
         verbose_name_plural = "store health"
         ordering = ["-started", "-pk"]
+        permissions = [("run_storecheck", "Can run a check of the store from the admin")]
 
     def __str__(self):
         return f"{self.get_level_display()} check of {self.store} at {self.started:%Y-%m-%d %H:%M}"
+
+
+class BackgroundJob(models.Model):
+    """
+    Long work started in the admin and done by a task worker (``django.tasks``): what it is, who
+    asked, how far it got and how it ended. The task updates the row as it goes; the admin's
+    progress page reads it.
+    """
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify", "Verify files"
+        LIGHT_CHECK = "light", "Light check of the store"
+        DEEP_CHECK = "deep", "Deep check of the store"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task's result id in the task backend.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    enqueued_at = models.DateTimeField("queued", default=timezone.now, db_index=True)
+    started_at = models.DateTimeField("started", null=True)
+    progressed_at = models.DateTimeField("last progress", null=True)
+    finished_at = models.DateTimeField("finished", null=True)
+    unit = models.CharField(max_length=10, default="files", help_text="What done and total count: files or bytes.")
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    ok = models.BooleanField(null=True, help_text="Empty until finished: did everything check out?")
+    outcome = models.TextField(blank=True, help_text="How it ended, in words.")
+    filemetas = models.JSONField(default=list, blank=True, help_text="The ids of the files to verify.")
+    per_delivery = models.BooleanField(
+        default=False, help_text="Verifying deliveries: also a summary in each delivery's history."
+    )
+    check_run = models.ForeignKey(StoreCheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "background work"
+        verbose_name_plural = "background work"
+        ordering = ["-enqueued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.enqueued_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_done(self):
+        return self.state in (self.State.FINISHED, self.State.FAILED)
+
+    def waiting_too_long(self, now, wait):
+        """Queued for longer than ``wait`` (a timedelta): no worker seems to be running."""
+        return self.state == self.State.QUEUED and now - self.enqueued_at > wait
+
+    def stalled(self, now, wait):
+        """Running, but no progress for longer than ``wait``: its worker may have been stopped."""
+        return self.state == self.State.RUNNING and now - (self.progressed_at or self.enqueued_at) > wait

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_extensions",
+    "django_tasks_db",
     "deliveries",
 ]
 
@@ -272,6 +273,15 @@ PREVIEW_IMAGE_MAX_BYTES = env.int("PREVIEW_IMAGE_MAX_BYTES", default=96 * 1024 *
 PREVIEW_PDF_MAX_BYTES = env.int("PREVIEW_PDF_MAX_BYTES", default=64 * 1024 * 1024)
 PREVIEW_PDF_PAGES = env.int("PREVIEW_PDF_PAGES", default=3)
 PREVIEW_NOTEBOOK_MAX_BYTES = env.int("PREVIEW_NOTEBOOK_MAX_BYTES", default=16 * 1024 * 1024)
+
+# --- Background work (django.tasks) ---------------------------------------------------------------
+# Tasks are rows in the database (django-tasks-db); `manage.py db_worker` runs them, beside the web
+# server (`make run` starts one). Verifying more files than BACKGROUND_VERIFY_ABOVE at once is a
+# task; fewer are verified in the request. A task still waiting after WORKER_WAIT seconds makes
+# its progress page say that no worker seems to be running.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DELIVERY_BACKGROUND_VERIFY_ABOVE = env.int("DELIVERY_BACKGROUND_VERIFY_ABOVE", default=100)
+DELIVERY_WORKER_WAIT = env.int("DELIVERY_WORKER_WAIT", default=30)
 
 LOGGING = {
     "version": 1,

@@ -284,6 +284,7 @@ class TestCommandLines(SimpleTestCase):
         """Each `--flag` in the prose exists on the command it names, or its section is about (or one of ours)."""
         ours = {name: option_strings(name) for name in PROJECT_COMMANDS}
         django = option_strings("check") | option_strings("migrate") | option_strings("collectstatic")
+        django |= option_strings("db_worker")  # django-tasks-db's worker (docs/operations.md)
         checked = 0
         for page in [*PAGES, README]:
             if page.name == "benchmarks.md":

@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 
 from .. import access
 from ..content_types import Family, types_of
+from ..identical import also_handed_in_elsewhere
 from ..models import LATENESS, AssignmentGroup, AssignmentGroupQuerySet, Candidate, lateness_condition
 from .people import group_id_path
 
@@ -22,6 +23,7 @@ __all__ = [
     "ExaminerFilter",
     "FileLatenessFilter",
     "HandInFilter",
+    "IdenticalFilesFilter",
     "LatenessFilter",
     "ParentListFilter",
 ]
@@ -163,3 +165,16 @@ class DeliveredByFilter(PersonFilter):
 
     def filter(self, request, queryset, path, user_id):
         return queryset.filter(delivered_by_id=user_id).filter(access.names_visible(request.user, "assignment_group"))
+
+
+class IdenticalFilesFilter(admin.SimpleListFilter):
+    """Files whose exact bytes another group handed in too (``deliveries.identical``), as far as the viewer sees."""
+
+    title = "identical files"
+    parameter_name = "identical"
+
+    def lookups(self, request, model_admin):
+        return [("elsewhere", "Also handed in by another group")]
+
+    def queryset(self, request, queryset):
+        return also_handed_in_elsewhere(request.user, queryset) if self.value() == "elsewhere" else queryset

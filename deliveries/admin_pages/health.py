@@ -8,13 +8,15 @@ import math
 from datetime import timedelta
 
 from django.contrib import admin
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from ..exit_status import ExitStatus
 from ..models import FileMeta, MissingCopy, StoreCheckRun
 from .bounds import BoundedAdminMixin
+from .jobs import start_check_view
 
 __all__ = ["StoreCheckRunAdmin", "chart_bars", "problem_cells", "summary_rows", "verification_coverage"]
 
@@ -162,6 +164,13 @@ class StoreCheckRunAdmin(BoundedAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_urls(self):
+        def start(request, level):
+            return start_check_view(self, request, level)
+
+        view = self.admin_site.admin_view(require_POST(start))
+        return [path("run/<str:level>/", view, name="deliveries_storecheckrun_start")] + super().get_urls()
+
     @admin.display(description="outcome", ordering="exit_code")
     def outcome(self, run):
         return format_html('<span class="storehealth-{}">{}</span>', _outcome(run), _outcome(run))
@@ -215,5 +224,6 @@ class StoreCheckRunAdmin(BoundedAdminMixin, admin.ModelAdmin):
             "chart_height": CHART_HEIGHT,
             "bar_width": BAR_WIDTH,
             "coverage": verification_coverage(),
+            "can_run_check": request.user.has_perm("deliveries.run_storecheck"),
         }
         return super().changelist_view(request, extra_context=extra_context)

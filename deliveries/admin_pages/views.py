@@ -22,45 +22,16 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from .. import access
-from ..integrity import Outcome, VerificationTally, failure_reason, verify_filemeta
+from ..integrity import failure_reason, verify_filemeta
 from ..models import FileMeta
 from ..serving import compare, downloads, previews, zipstream
 from ..serving.headers import untrusted_bytes
 from ..stores import DeliveryStoreFileNotFound, InvalidStoreError
+from ..verification_history import verification_message
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome", "verify_many"]
-
-
-def verification_message(filemeta, result):
-    """What a user reads about one verification, and at which message level: on the page and in the history."""
-    if result.ok:
-        return f"Verified {filemeta.filename}: intact (size and SHA-256 match).", messages.SUCCESS
-    if result.outcome == Outcome.UNREADABLE:
-        text = (
-            f"Could not verify {filemeta.filename}: {result.describe()}. Its recorded status "
-            f"({filemeta.get_status_display()}) is unchanged; verify it again later."
-        )
-        return text, messages.WARNING
-    return f"Verified {filemeta.filename}: {result.describe()}.", messages.ERROR
-
-
-def verify_many(filemetas, history=None):
-    """
-    Verify every FileMeta of ``filemetas`` (an iterable), recording each outcome; return the
-    VerificationTally. With ``history`` (an admin_pages.history.VerificationHistory), each
-    recorded outcome also goes into the file's history.
-    """
-    tally = VerificationTally()
-    for filemeta in filemetas:
-        result = verify_filemeta(filemeta)
-        tally.add(result)
-        if history is not None:
-            history.add(filemeta, result, verification_message(filemeta, result)[0])
-    if history is not None:
-        history.close()
-    return tally
+__all__ = ["BytesViewsMixin", "DeliveryViews", "FileMetaViews", "report_outcome"]
 
 
 def report_outcome(model_admin, request, tally):

@@ -23,7 +23,8 @@ leftovers younger than ``min_age`` are uploads in flight: counted, never reporte
 A store that cannot be listed or probed at all raises ``CheckUnavailable``, and so does one that
 lacks its marker while files are recorded (``adopt`` marks a store from before markers, after a
 light check finds its files); nothing here ever repairs on its own (``delete_orphans`` is a
-separate, explicit call).
+separate, explicit call). ``run_check`` (``runs.py``) is one run start to record, as checkstore
+and the admin's "Run a check now" both do it: check, scrub or adopt, then repair, then record.
 """
 
 from .check import adopt, check_store, probe
@@ -32,10 +33,12 @@ from .records import record_run, record_statuses, record_unavailable
 from .repair import Deletion, deletable_orphans, delete_orphans
 from .report import CheckReport, CheckUnavailable, Code, Problem, Shard, could_not_check_verdict, filemeta_id
 from .restore import Repair, repair_damage, repair_sources
+from .runs import CheckRun, run_check
 from .scrub import scrub_store
 
 __all__ = [
     "CheckReport",
+    "CheckRun",
     "CheckUnavailable",
     "Code",
     "Deletion",
@@ -55,5 +58,6 @@ __all__ = [
     "record_unavailable",
     "repair_damage",
     "repair_sources",
+    "run_check",
     "scrub_store",
 ]

@@ -35,7 +35,7 @@ from factory import Factory
 from ..models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 from ..operations.progress import no_progress
 from ..stores import DeliveryStoreFileNotFound
-from .contents import KINDS, ContentPool
+from .contents import KINDS, Content, ContentPool, python_source
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,10 @@ LAST_NAMES = (
     "Andersen Berg Dahl Eriksen Haugen Hansen Johansen Kaur Khan Larsen Lie Moen Nguyen Nilsen Olsen Pedersen "
     "Solberg Strand Tran Vik Wang"
 ).split()
+# Identical files across groups (copied_files): how many solutions are shared, and the names
+# each holder gives its copy (none of them among KINDS' names, so no delivery holds two).
+COPIED_SOLUTIONS = 3
+COPIED_NAMES = ("final_solution.py", "my_solution.py", "solution_v2.py")
 
 
 @dataclass(frozen=True)
@@ -336,19 +340,45 @@ class _DemoPlan:
         for delivery in deliveries:
             for kind in self.rng.sample(kinds, self.rng.randint(*self.size.files)):
                 content = pool.pick(kind)
-                filename = self.rng.choice(KINDS[kind][1])
-                rows.append(
-                    {
-                        "delivery": delivery,
-                        "filename": filename,
-                        "size": content.size,
-                        "checksum": content.checksum,
-                        "content_type": content.content_type(filename),
-                        "created": delivery.time_of_delivery,
-                    }
-                )
+                rows.append(_file_row(delivery, self.rng.choice(KINDS[kind][1]), content))
                 contents.append(content)
         return rows, contents
+
+    def copied_files(self, deliveries):
+        """
+        A few files handed in byte for byte by more than one group (identical files, see
+        ``deliveries.identical``): in each of the first COPIED_SOLUTIONS assignments, the last
+        deliveries of its first two groups hold the same solution, under their own names; the
+        first one also turns up in the next assignment's first group. Drawn last, so the rest of
+        the demo stays as it was.
+        """
+        last = {}  # group -> its last delivery, groups in the order they were made
+        for delivery in deliveries:
+            last[delivery.assignment_group] = delivery
+        by_assignment = {}
+        for group, delivery in last.items():
+            by_assignment.setdefault(group.assignment, []).append(delivery)
+        assignments = [found for found in by_assignment.values() if len(found) >= 2]
+        rows, contents = [], []
+        for i, found in enumerate(assignments[:COPIED_SOLUTIONS]):
+            content = Content.of(f"# Assignment solution, version {i + 1}\n".encode() + python_source(self.rng))
+            holders = found[:2] + ([assignments[i + 1][0]] if i == 0 and len(assignments) > 1 else [])
+            for delivery, filename in zip(holders, COPIED_NAMES):
+                rows.append(_file_row(delivery, filename, content))
+                contents.append(content)
+        return rows, contents
+
+
+def _file_row(delivery, filename, content):
+    """The FileMeta row of ``content`` handed in as ``filename`` in ``delivery``."""
+    return {
+        "delivery": delivery,
+        "filename": filename,
+        "size": content.size,
+        "checksum": content.checksum,
+        "content_type": content.content_type(filename),
+        "created": delivery.time_of_delivery,
+    }
 
 
 def _next_batch():
@@ -415,6 +445,8 @@ def _make_rows(factory, plan, report):
     deliveries = bulk_make(factory, Delivery, plan.deliveries(groups, members))
     pool = ContentPool(plan.rng, plan.size.variants)
     file_rows, contents = plan.files(deliveries, pool)
+    copied_rows, copied_contents = plan.copied_files(deliveries)
+    file_rows, contents = file_rows + copied_rows, contents + copied_contents
     filemetas = bulk_make(factory, FileMeta, file_rows)
     made = (
         ("users", len(students) + len(examiners)),

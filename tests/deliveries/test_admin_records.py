@@ -132,12 +132,13 @@ class TestHistory(AdminFixtureMixin, TestCase):
 
     def test_history_in_batches(self):
         """Many files are logged in bulk batches, each file once, with its outcome."""
-        from deliveries.admin_pages.history import VerificationHistory
-        from deliveries.admin_pages.views import verify_many
+        from deliveries.integrity import verify_many
+        from deliveries.verification_history import VerificationHistory
 
         files = FileMeta.objects.order_by("pk")
-        with self.assertNumQueries(1 + files.count() + 4):  # the rows, each one's status, 4 bulk inserts
-            verify_many(files.iterator(), VerificationHistory(self.viewer, batch=2))
+        statuses = 3  # intact, missing, corrupt: verify_many records the statuses with one UPDATE each
+        with self.assertNumQueries(1 + statuses + 4):  # the rows, the statuses, 4 bulk inserts
+            verify_many(files.iterator(), history=VerificationHistory(self.viewer, batch=2))
         self.assertEqual(LogEntry.objects.count(), files.count())
         self.assertEqual(sorted(len(history(f)) for f in files), [1] * files.count())
 

@@ -12,7 +12,15 @@ from django.db import OperationalError
 from django.test import SimpleTestCase, TestCase
 from django.utils import timezone
 
-from deliveries.integrity import Outcome, Verification, VerificationTally, failure_reason, verify, verify_filemeta
+from deliveries.integrity import (
+    Outcome,
+    Verification,
+    VerificationTally,
+    failure_reason,
+    verify,
+    verify_filemeta,
+    verify_many,
+)
 from deliveries.models import FileMeta
 from deliveries.stores import InvalidStoreError, MemoryDeliveryStore, S3DeliveryStore
 from deliveries.stores.s3 import S3StoreUnavailable
@@ -200,6 +208,43 @@ class TestVerifyFilemeta(SwappedStoreMixin, TestCase):
         result = verify_filemeta(self.filemeta, save=False)
         self.assertTrue(result.ok)
         self.assertEqual(self.row(), ("unverified", None))
+
+
+class TestVerifyMany(SwappedStoreMixin, TestCase):
+    def test_records_in_batches_and_reports_progress(self):
+        """Every outcome is recorded (unreadable ones not), ``batch`` files per round, the bar told after each."""
+        delivery = make_delivery("many")
+        files = [delivery.add_file(f"f{i}.txt", [DATA + bytes([i])]) for i in range(7)]
+        self.store.remove(files[1])
+        with self.store.write_open(files[2]) as writer:
+            writer.write(b"changed")
+        failing = str(files[3].pk)
+        real_read_open = self.store._read_open
+
+        def read_open(key):
+            if key == failing:
+                raise OSError(errno.EIO, "I/O error")
+            return real_read_open(key)
+
+        class Bar:
+            updates = []
+
+            def update(self, n):
+                self.updates.append((n, FileMeta.objects.exclude(status="unverified").count()))
+
+        with mock.patch.object(self.store, "_read_open", side_effect=read_open):
+            tally = verify_many(FileMeta.objects.order_by("pk"), bar=Bar(), batch=3)
+        self.assertEqual(
+            tally.summary(),
+            "Verified 7 files: 4 intact, 1 missing, 1 corrupt, 1 could not be read (could not read: I/O error). "
+            "A file that could not be read keeps its recorded status; verify it again later.",
+        )
+        self.assertEqual(Bar.updates, [(3, 3), (3, 5), (1, 6)])  # never ahead of what is recorded
+        statuses = list(FileMeta.objects.order_by("pk").values_list("status", flat=True))
+        self.assertEqual(statuses, ["intact", "missing", "corrupt", "unverified", "intact", "intact", "intact"])
+        Bar.updates = []
+        verify_many(FileMeta.objects.filter(pk__in=[f.pk for f in files[4:]]), bar=Bar(), every=0)
+        self.assertEqual([n for n, _ in Bar.updates], [1, 1, 1])  # big files: recorded as time passes
 
 
 class TestTallyAndReasons(SimpleTestCase):

@@ -4,8 +4,6 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError
-from django.utils import timezone
 
 from deliveries import health
 from deliveries.exit_status import ExitStatus
@@ -133,60 +131,46 @@ class Command(EndsWithOneLine, BaseCommand):
             raise usage_error(str(e)) from e
         if options["delete_orphans"] and not options["yes"] and not can_ask():
             raise usage_error("--delete-orphans needs --yes when there is no terminal to ask on.")
-        backend = options["backend"] or settings.DELIVERY_STORE_BACKEND
-        started = timezone.now()
-        store = parsed["store"]
-        try:
-            if store is None:
-                store = FileMeta.deliverystore  # the configured store: a failure here is an outage, recorded
-            backend = f"{type(store).__module__}.{type(store).__qualname__}"
-            if options["adopt"]:
-                return self._adopt(store, backend, options)
-            sources = self._repair_sources(store, options, parsed)
-            progress = progress_factory(self.stdout.isatty() and not options["json"])
-            if parsed["scrub"]:
-                report = health.scrub_store(
-                    store,
-                    oldest=parsed["oldest"],
-                    budget=parsed["budget"],
-                    backend=backend,
-                    jobs=parsed["jobs"],
-                    shard=parsed["shard"],
-                    progress=progress,
-                )
-            else:
-                report = health.check_store(
-                    store,
-                    level=level,
-                    backend=backend,
-                    jobs=parsed["jobs"],
-                    shard=parsed["shard"],
-                    since=parsed["since"],
-                    min_age=parsed["min_age"],
-                    fail_on_orphans=options["fail_on_orphans"],
-                    update_status=not options["backend"],  # a row's status is about the store FileMeta uses
-                    progress=progress,
-                )
-        except (InvalidStoreError, health.CheckUnavailable) as e:
-            where = store.describe() if store is not None else backend
-            self._record(health.record_unavailable, level, backend, where, e, started, parsed["run_options"])
+        progress = progress_factory(self.stdout.isatty() and not options["json"])
+        scrub = {"oldest": parsed["oldest"], "budget": parsed["budget"]} if parsed["scrub"] else None
+        check_options = {}  # what only a plain check takes: a scrub and --adopt choose their own files
+        if not (scrub or options["adopt"]):
+            check_options = {
+                "since": parsed["since"],
+                "min_age": parsed["min_age"],
+                "fail_on_orphans": options["fail_on_orphans"],
+            }
+        # One code path with the admin's "Run a check now" (health.run_check): check or scrub or
+        # adopt, then repair, then record.
+        result = health.run_check(
+            # The configured store is built in there: a failure to build it is an outage, recorded.
+            lambda: parsed["store"] if parsed["store"] is not None else FileMeta.deliverystore,
+            level=level,
+            backend=options["backend"] or settings.DELIVERY_STORE_BACKEND,
+            run_options=parsed["run_options"],
+            adopt=options["adopt"],
+            scrub=scrub,
+            repair=lambda store: self._repair_sources(store, options, parsed),
+            dry_run=options["dry_run"],
+            jobs=parsed["jobs"],
+            shard=parsed["shard"],
+            update_status=not options["backend"],  # a row's status is about the store FileMeta uses
+            progress=progress,
+            **check_options,
+        )
+        if result.record_error is not None:
+            self.stderr.write(f"Could not record this run in the database: {result.record_error}")
+        if result.error is not None:
+            e = result.error
             verdict = health.could_not_check_verdict(e)
             if options["json"]:
                 self.stdout.write(json.dumps({"ok": False, "error": str(e), "verdict": verdict}, indent=2))
             else:
                 self.stdout.write(self.style.ERROR(verdict))
             raise Exit(str(e), ExitStatus.COULD_NOT_RUN, shown=True) from e
-        if sources is not None:
-            report.options.update(repair=options["repair"], repair_from=options["repair_from"])
-            health.repair_damage(
-                store,
-                report,
-                sources=sources,
-                dry_run=options["dry_run"],
-                jobs=parsed["jobs"],
-                update_status=not options["backend"],
-            )
-        self._record(health.record_run, report)
+        store, report = result.store, result.report
+        if options["adopt"]:
+            return self._adopted(store, report, result.marker, options)
         if options["json"]:
             # One JSON document: what the deletion did goes into it, not after it.
             document = report.as_dict()
@@ -204,11 +188,8 @@ class Command(EndsWithOneLine, BaseCommand):
         if not report.ok:
             raise Exit(f"The store check found problems: {report.counts_text()}.", ExitStatus.PROBLEMS, shown=True)
 
-    def _adopt(self, store, backend, options):
-        """--adopt: a light check without the marker; the marker written only if every recorded file is there."""
-        report, marker = health.adopt(store, progress=progress_factory(self.stdout.isatty() and not options["json"]))
-        report.backend = backend
-        self._record(health.record_run, report)
+    def _adopted(self, store, report, marker, options):
+        """--adopt's outcome: the marker is written only if the light check found every recorded file."""
         if marker is None:
             line = f"not adopted: {report.counts_text()} (the marker was not written): exit status 1"
         else:
@@ -311,12 +292,6 @@ class Command(EndsWithOneLine, BaseCommand):
                 **({"repair": options["repair"], "repair_from": options["repair_from"]} if repairing else {}),
             },
         }
-
-    def _record(self, recorder, *args):
-        try:
-            recorder(*args)
-        except DatabaseError as e:
-            self.stderr.write(f"Could not record this run in the database: {e}")
 
     def _delete_orphans(self, store, report, min_age, yes):
         candidates = health.deletable_orphans(report)

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.test import SimpleTestCase, TestCase
 
 from deliveries import health
+from deliveries.identical import same_bytes
 from deliveries.models import Assignment, AssignmentGroup, Candidate, Delivery, FileMeta, Period, Subject
 from deliveries.seeding import demo as seeding
 from deliveries.seeding.contents import KINDS, ContentPool
@@ -111,6 +112,22 @@ class TestSeedDemo(SwappedStoreMixin, TestCase):
             self.assertIn(expected, types)
         for fm in FileMeta.objects.select_related("delivery"):
             self.assertEqual(fm.created, fm.delivery.time_of_delivery)
+
+    def test_a_few_files_are_handed_in_by_several_groups(self):
+        """Three solutions are shared byte for byte: two groups of one assignment, the first also in the next one."""
+        seeding.seed_demo("small", seed=3)
+        admin = get_user_model().objects.create_superuser("root")
+        copies = FileMeta.objects.filter(filename__in=seeding.COPIED_NAMES).select_related("delivery__assignment_group")
+        by_checksum = {}
+        for copy in copies:
+            by_checksum.setdefault(copy.checksum, []).append(copy)
+        self.assertEqual(sorted(len(found) for found in by_checksum.values()), [2, 2, 3])
+        for found in by_checksum.values():
+            with self.subTest(files=[f.filename for f in found]):
+                self.assertEqual(len({f.delivery.assignment_group_id for f in found}), len(found))
+                matches, _ = same_bytes(admin, found[0])
+                self.assertEqual({m.filemeta for m in matches} & set(found), set(found[1:]))
+                self.assertTrue(matches[0].same_assignment)
 
     def test_refuses_to_double_seed(self):
         """A second seed is refused; --append adds a batch with its own names."""
