@@ -2,7 +2,9 @@
 
 import datetime
 import re
+from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -69,8 +71,11 @@ class TestNames(SwappedStoreMixin, TestCase):
             response, f'<span class="ellipsis" title="{long_filename}">{long_filename}</span>', html=True
         )
         self.assertContains(response, 'title="Maximiliana Alexandra Hansen (ola.hansen)"')
-        self.assertContains(response, "white-space: nowrap")
-        self.assertContains(response, "text-overflow: ellipsis")
+        # The one-line rule lives in the site's stylesheet (a static file, for the CSP), linked from every page.
+        self.assertContains(response, '<link rel="stylesheet" href="/static/deliveries/site.css">')
+        stylesheet = Path(finders.find("deliveries/site.css")).read_text()
+        self.assertIn("white-space: nowrap", stylesheet)
+        self.assertIn("text-overflow: ellipsis", stylesheet)
 
 
 class TestDeliveryDates(SwappedStoreMixin, TestCase):
