@@ -21,12 +21,11 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 
-from bench.harness import print_table
+from bench.harness import print_table, run_child
 
 ROWS = int(os.environ.get("BENCH_ADMIN_ROWS", "1000000"))
 BASELINE_ROWS = 100
@@ -56,18 +55,7 @@ PAGES = [
 
 def _child(mode, *args):
     """Run this module as a child process in ``mode``; return its JSON answer."""
-    env = {**os.environ, "PYTHONPATH": ROOT}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_admin", mode, *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"bench child {mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child("bench.bench_admin", mode, *args)
 
 
 def _setup(db_path, store_root):

@@ -13,13 +13,12 @@ Environment: BENCH_ADMIN_ROWS (default 1000000), BENCH_REPEAT (default 5), BENCH
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
-from bench.bench_admin import BASELINE_ROWS, REPEAT, ROOT, ROWS, _bulk_insert, _setup
-from bench.harness import print_table
+from bench.bench_admin import BASELINE_ROWS, REPEAT, ROWS, _bulk_insert, _setup
+from bench.harness import print_table, run_child
 
 PAGES = [
     ("file list", "/admin/deliveries/filemeta/"),
@@ -80,18 +79,7 @@ def child(rows):
 
 
 def _child(rows):
-    env = {**os.environ, "PYTHONPATH": ROOT}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_examiner", "child", str(rows)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"bench child failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child("bench.bench_examiner", "child", rows)
 
 
 def main():

@@ -6,8 +6,10 @@ the factory_boy child (another venv) can import it too.
 """
 
 import datetime
+import json
 import os
 import subprocess
+import sys
 import time
 
 
@@ -147,3 +149,22 @@ def plain_create(rows):
 
     for i in range(rows):
         Book.objects.create(author=Author.objects.create(name=f"name-{i}"), **book_values(i))
+
+
+def run_child(module, *args):
+    """
+    Run ``python -m <module> <args>`` from the project's root (a bench that measures a fresh
+    process, or keeps a big database out of the parent); return the JSON of its last line.
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"bench child {module} {' '.join(map(str, args))} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
