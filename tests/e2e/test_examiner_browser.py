@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from deliveries.testhelpers import make_delivery
-from tests.support.admin_fixtures import PASSWORD, make_exam_samples, make_examiner
+from tests.e2e.test_admin_browser import log_in as log_in_as
+from tests.support.admin_fixtures import make_exam_samples, make_examiner
 
 pytestmark = pytest.mark.slow
 
@@ -25,11 +26,7 @@ def exam(transactional_db, memory_store_e2e):
 
 def log_in(page, live_server, username):
     page.set_viewport_size({"width": 1440, "height": 900})  # the screen the admin's lists are made for
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    log_in_as(page, live_server, username)
 
 
 def test_examiner_sees_only_their_groups(page, live_server, exam, screenshot):
